@@ -1,0 +1,12 @@
+# Warning flags for project targets: -Wall -Wextra everywhere, -Werror when ROOFPROF_WERROR is on.
+function(roofprof_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-psabi)
+  if(ROOFPROF_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()
+
+if(ROOFPROF_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()

@@ -1,0 +1,1 @@
+# Kernel sources: LLM-style work with exact work models.

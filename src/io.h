@@ -1,0 +1,36 @@
+// File I/O with the guarantees users rely on: atomic writes, bounded reads, clean interruption.
+#ifndef ROOFPROF_SRC_IO_H_
+#define ROOFPROF_SRC_IO_H_
+
+#include <cstdint>
+#include <string>
+
+namespace roofprof {
+
+// Writes `content` to `path` atomically: a temporary file in the same directory, flushed and
+// fsynced, then renamed over `path`. Readers see the old file or the whole new one, never a
+// part. Throws EnvironmentError with the path and errno text on failure (the temp is removed).
+void WriteFileAtomic(const std::string& path, const std::string& content);
+
+// Reads a whole text file of at most `max_bytes`. Throws UsageError naming the file when it is
+// missing, unreadable, a directory, larger than the limit, or holds NUL bytes (binary).
+std::string ReadTextFile(const std::string& path, uint64_t max_bytes);
+
+// Creates `dir` (and parents) if needed. Throws EnvironmentError when it cannot, or when a
+// non-directory is in the way.
+void EnsureDirectory(const std::string& dir);
+
+// Installs SIGINT/SIGTERM handlers that only set a flag. Long loops call CheckInterrupted()
+// at safe points; it throws Interrupted once a signal has arrived.
+void InstallSignalHandlers();
+bool StopRequested();
+void CheckInterrupted();
+// For tests: pretend a signal arrived (or clear it).
+void SetStopRequestedForTest(bool value);
+
+// True when file descriptor 2 (stderr) is a terminal.
+bool StderrIsTerminal();
+
+}  // namespace roofprof
+
+#endif  // ROOFPROF_SRC_IO_H_

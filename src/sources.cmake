@@ -1,0 +1,26 @@
+# Core library sources under src/ (topology, harness, machine model, reports, ...).
+target_sources(roofprof_core PRIVATE
+  src/cpu_db.cc
+  src/harness.cc
+  src/io.cc
+  src/json_util.cc
+  src/machine.cc
+  src/memory.cc
+  src/targets.cc
+  src/topology.cc
+  src/units.cc
+)
+# Operating-system specifics live behind src/platform.h.
+if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
+  target_sources(roofprof_core PRIVATE src/platform_linux.cc)
+else()
+  target_sources(roofprof_core PRIVATE src/platform_generic.cc)
+endif()
+# Architecture specifics (core tables for theoretical peaks) live in src/arch/.
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64|i.86)$")
+  target_sources(roofprof_core PRIVATE src/arch/cpu_x86.cc)
+elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64|ARM64)$")
+  target_sources(roofprof_core PRIVATE src/arch/cpu_arm.cc)
+else()
+  target_sources(roofprof_core PRIVATE src/arch/cpu_generic.cc)
+endif()
