@@ -1,1 +1,5 @@
 # Kernel sources: LLM-style work with exact work models.
+target_sources(roofprof_core PRIVATE
+  kernels/model_util.cc
+  kernels/registry.cc
+)

@@ -78,12 +78,6 @@ const KernelInfo* FindKernel(const std::string& name);
 // Fills missing keys from `info.default_shape`; throws UsageError naming unknown keys.
 Shape CompleteShape(const KernelInfo& info, const Shape& given);
 
-// Each kernel family registers itself here (definitions beside the kernels).
-void RegisterGemmKernels(std::vector<KernelInfo>* out);
-void RegisterGemvKernels(std::vector<KernelInfo>* out);
-void RegisterAttentionKernels(std::vector<KernelInfo>* out);
-void RegisterFfnKernels(std::vector<KernelInfo>* out);
-
 }  // namespace roofprof
 
 #endif  // ROOFPROF_KERNELS_WORKLOAD_H_

@@ -6,6 +6,8 @@ target_sources(roofprof_core PRIVATE
   src/json_util.cc
   src/machine.cc
   src/memory.cc
+  src/results.cc
+  src/roofline.cc
   src/targets.cc
   src/topology.cc
   src/units.cc

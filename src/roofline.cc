@@ -1,0 +1,128 @@
+// Ceiling selection and hierarchical time-based classification.
+#include "src/roofline.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+
+#include "src/units.h"
+
+namespace roofprof {
+namespace {
+
+// Nearest thread count probed for this (precision) compute or any bandwidth entry.
+int NearestThreads(const std::vector<int>& have, int want) {
+  int best = -1;
+  for (const int t : have) {
+    if (best < 0 || std::abs(t - want) < std::abs(best - want) ||
+        (std::abs(t - want) == std::abs(best - want) && t > best)) {
+      best = t;
+    }
+  }
+  return best;
+}
+
+std::string MapPrecision(const Machine& m, const std::string& precision) {
+  const auto has = [&](const std::string& p) {
+    for (const auto& c : m.compute) {
+      if (c.precision == p) return true;
+    }
+    return false;
+  };
+  if (has(precision)) return precision;
+  // Weights stored narrow are widened and computed in fp32.
+  if (precision == "bf16" || precision == "f16" || precision == "fp16" || precision == "q8_0" ||
+      precision == "q4_0" || precision == "int8") {
+    return "fp32";
+  }
+  return precision;
+}
+
+}  // namespace
+
+const char* ResourceName(int i) { return i == 0 ? "compute" : LevelName(i - 1); }
+
+Ceilings SelectCeilings(const Machine& m, const std::string& precision, int threads,
+                        const std::string& isa) {
+  Ceilings c;
+  const std::string p = MapPrecision(m, precision);
+  std::vector<int> counts;
+  for (const auto& x : m.compute) {
+    if (x.precision == p) counts.push_back(x.threads);
+  }
+  const int ct = NearestThreads(counts, threads);
+  if (ct > 0) {
+    const ComputeCeiling* best = nullptr;
+    for (const char* op : {"fma", "mul+add"}) {
+      const ComputeCeiling* x = FindCompute(m, p, op, ct, isa);
+      if (x == nullptr && !isa.empty()) x = FindCompute(m, p, op, ct);
+      if (x != nullptr && (best == nullptr || x->gflops > best->gflops)) best = x;
+    }
+    if (best != nullptr) {
+      const double scale = static_cast<double>(threads) / ct;
+      c.compute_gflops = best->gflops * scale;
+      c.theoretical_gflops = best->theoretical_gflops * scale;
+      c.compute_label = p + " " + best->op + " " + best->isa + ", " + std::to_string(ct) +
+                        (ct == 1 ? " thread" : " threads") +
+                        (ct == threads ? "" : " (scaled to " + std::to_string(threads) + ")");
+    }
+  }
+  std::vector<int> bw_counts;
+  for (const auto& b : m.bandwidth) bw_counts.push_back(b.threads);
+  const int bt = NearestThreads(bw_counts, threads);
+  for (int l = 0; l < kNumLevels && bt > 0; ++l) {
+    const BandwidthCeiling* best = nullptr;
+    for (const char* k : {"load", "copy", "triad"}) {
+      const BandwidthCeiling* x = FindBandwidth(m, LevelName(l), k, bt);
+      if (x != nullptr && (best == nullptr || x->gbps > best->gbps)) best = x;
+    }
+    if (best == nullptr) continue;
+    // Private levels scale with threads; DRAM (and shared L3) do not scale beyond what was
+    // measured, so only scale down, never up, for those.
+    double scale = static_cast<double>(threads) / bt;
+    if ((l >= 2) && scale > 1) scale = 1;
+    c.gbps[static_cast<size_t>(l)] = best->gbps * scale;
+    c.labels[static_cast<size_t>(l)] = std::string(LevelName(l)) + " " + best->kernel + ", " +
+                                       std::to_string(bt) + (bt == 1 ? " thread" : " threads") +
+                                       (bt == threads ? "" : " (scaled)");
+  }
+  return c;
+}
+
+Classification Classify(double flops, double seconds, const std::array<double, kNumLevels>& bytes,
+                        const Ceilings& c) {
+  Classification r;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  r.bound_seconds[0] = flops <= 0 ? 0 : (c.compute_gflops > 0 ? flops / (c.compute_gflops * 1e9) : nan);
+  for (int l = 0; l < kNumLevels; ++l) {
+    const double q = bytes[static_cast<size_t>(l)];
+    const double bw = c.gbps[static_cast<size_t>(l)];
+    r.bound_seconds[static_cast<size_t>(l) + 1] = q <= 0 ? 0 : (bw > 0 ? q / (bw * 1e9) : nan);
+    r.ai[static_cast<size_t>(l)] = q > 0 ? flops / q : inf;
+  }
+  r.carm_ai = bytes[0] > 0 ? flops / bytes[0] : inf;
+  double worst = 0;
+  for (int i = 0; i <= kNumLevels; ++i) {
+    const double b = r.bound_seconds[static_cast<size_t>(i)];
+    // Strictly larger (beyond a relative 1e-9) to move: ties stay with the earlier resource.
+    if (std::isfinite(b) && b > worst * (1 + 1e-9)) {
+      worst = b;
+      r.binding = i;
+    }
+  }
+  if (r.binding < 0 || worst <= 0) {
+    r.binding = -1;
+    r.bound = "unknown";
+    r.attainable_gflops = nan;
+    r.efficiency = nan;
+    return r;
+  }
+  r.bound = ResourceName(r.binding);
+  r.attainable_gflops = flops / worst / 1e9;
+  r.efficiency = seconds > 0 ? worst / seconds : nan;
+  return r;
+}
+
+}  // namespace roofprof
