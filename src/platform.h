@@ -53,6 +53,10 @@ int PerfEventParanoid();
 // Model name as the OS reports it ("AMD EPYC ..."), "" when unknown.
 std::string CpuModelName();
 
+// The OS's per-processor description as text (Linux: /proc/cpuinfo), "" when there is none.
+// Architecture code parses the fields it knows (src/arch/arm_cores.h: MIDR ids).
+std::string CpuInfoText();
+
 // Vendor string ("AuthenticAMD", "GenuineIntel", "ARM", ...), "" when unknown.
 std::string CpuVendor();
 

@@ -33,6 +33,7 @@ bool UnderHypervisor() { return false; }
 int PerfEventParanoid() { return -2147483647 - 1; }
 std::string CpuModelName() { return ""; }
 std::string CpuVendor() { return ""; }
+std::string CpuInfoText() { return ""; }
 std::vector<uint64_t> OsCacheSizes() { return std::vector<uint64_t>(3, 0); }
 bool AdviseHugePages(void* /*p*/, uint64_t /*bytes*/) { return false; }
 

@@ -221,6 +221,13 @@ std::string CpuModelName() {
   return m;
 }
 
+std::string CpuInfoText() {
+  std::ifstream in("/proc/cpuinfo");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return in ? text.str() : "";
+}
+
 std::string CpuVendor() {
   std::string v = CpuinfoField("vendor_id");
   if (v.empty()) {

@@ -18,7 +18,9 @@ if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
 else()
   target_sources(roofprof_core PRIVATE src/platform_generic.cc)
 endif()
-# Architecture specifics (core tables for theoretical peaks) live in src/arch/.
+# Architecture specifics (core tables for theoretical peaks) live in src/arch/. The Arm table is
+# plain data and pure functions, built everywhere so its tests run on every host.
+target_sources(roofprof_core PRIVATE src/arch/arm_cores.cc)
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64|i.86)$")
   target_sources(roofprof_core PRIVATE src/arch/cpu_x86.cc)
 elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64|ARM64)$")
