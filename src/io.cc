@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -143,6 +144,15 @@ void CheckInterrupted() {
 }
 
 void SetStopRequestedForTest(bool value) { g_stop = value ? 1 : 0; }
+
+std::string NowIso8601() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
 
 bool StderrIsTerminal() { return ::isatty(2) == 1; }
 

@@ -28,6 +28,9 @@ void CheckInterrupted();
 // For tests: pretend a signal arrived (or clear it).
 void SetStopRequestedForTest(bool value);
 
+// Current UTC time as ISO 8601 ("2026-11-25T17:03:12Z"), stamped into output files.
+std::string NowIso8601();
+
 // True when file descriptor 2 (stderr) is a terminal.
 bool StderrIsTerminal();
 

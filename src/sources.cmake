@@ -1,8 +1,10 @@
 # Core library sources under src/ (topology, harness, machine model, reports, ...).
 target_sources(roofprof_core PRIVATE
+  src/console.cc
   src/cpu_db.cc
   src/harness.cc
   src/io.cc
+  src/kernel_runner.cc
   src/json_util.cc
   src/machine.cc
   src/memory.cc
