@@ -4,6 +4,7 @@
 #include <cmath>
 #include <mutex>
 
+#include "src/advice.h"
 #include "src/error.h"
 #include "src/harness.h"
 #include "src/io.h"
@@ -146,6 +147,7 @@ void RunKernels(const Machine& machine, const Topology& topo, const KernelRunOpt
                                        is_baseline ? 0 : target, options.quick, options.verify);
       if (is_baseline) r.baseline = options.baseline;
       ClassifyResult(machine, &r);
+      r.advice = AdviseKernel(r, machine, topo.usable_threads);
       out.results.push_back(std::move(r));
     }
   }
