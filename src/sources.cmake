@@ -6,6 +6,7 @@ target_sources(roofprof_core PRIVATE
   src/harness.cc
   src/io.cc
   src/kernel_runner.cc
+  src/llm_model.cc
   src/json_util.cc
   src/machine.cc
   src/memory.cc

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "probes/probe.h"
 #include "src/error.h"
 #include "src/harness.h"
 #include "src/io.h"
@@ -50,6 +51,19 @@ int ResolveThreads(int requested, const Topology& topo) {
                                  requested, topo.usable_threads));
   }
   return requested;
+}
+
+Machine LoadOrProbeMachine(const std::string& path, const Topology& topo, int threads,
+                           Progress* progress, double share) {
+  if (!path.empty()) return LoadMachine(path);
+  ProbeOptions popt;
+  popt.quick = true;
+  popt.threads = threads;
+  popt.parts = {"clock", "compute", "bandwidth"};
+  popt.progress = [&](const std::string& s, double d) { progress->Update("probe: " + s, share * d); };
+  Machine m = RunProbe(topo, popt);
+  m.notes.push_back("ceilings from a quick probe (no --machine given)");
+  return m;
 }
 
 void WriteOutput(const std::string& path, const std::string& text) {

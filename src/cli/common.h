@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "src/machine.h"
 #include "src/topology.h"
 
 namespace roofprof::cli {
@@ -29,6 +30,11 @@ class Progress {
 
 // Checks a --threads value against what this process may use; 0 means "all usable".
 int ResolveThreads(int requested, const Topology& topo);
+
+// The machine model from `path`, or (when empty) from a quick probe of clock, compute and
+// bandwidth with `threads` threads, reported through `progress` scaled into [0, share].
+Machine LoadOrProbeMachine(const std::string& path, const Topology& topo, int threads,
+                           Progress* progress, double share);
 
 // Writes `text` to `path` atomically, or to stdout when path is "-".
 void WriteOutput(const std::string& path, const std::string& text);

@@ -5,7 +5,6 @@
 #include <sstream>
 
 #include "kernels/workload.h"
-#include "probes/probe.h"
 #include "src/cli/common.h"
 #include "src/cli/kernels_common.h"
 #include "src/cli/verbs.h"
@@ -42,18 +41,7 @@ class KernelsVerb : public Verb {
     const Topology topo = DetectTopology();
     KernelRunOptions run = ResolveKernelOptions(opts_, topo);
     Progress progress(quiet_);
-    Machine machine;
-    if (!machine_.empty()) {
-      machine = LoadMachine(machine_);
-    } else {
-      ProbeOptions popt;
-      popt.quick = true;
-      popt.threads = run.threads;
-      popt.parts = {"clock", "compute", "bandwidth"};
-      popt.progress = [&](const std::string& s, double d) { progress.Update("probe: " + s, 0.3 * d); };
-      machine = RunProbe(topo, popt);
-      machine.notes.push_back("ceilings from a quick probe run before the kernels (no --machine)");
-    }
+    const Machine machine = LoadOrProbeMachine(machine_, topo, run.threads, &progress, 0.3);
     run.progress = [&](const std::string& s, double d) {
       progress.Update("kernels: " + s, machine_.empty() ? 0.3 + 0.7 * d : d);
     };

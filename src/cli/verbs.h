@@ -23,6 +23,7 @@ class Verb {
 std::unique_ptr<Verb> MakeProbeVerb();
 std::unique_ptr<Verb> MakeKernelsVerb();
 std::unique_ptr<Verb> MakeRunVerb();
+std::unique_ptr<Verb> MakeModelVerb();
 
 }  // namespace roofprof::cli
 
