@@ -10,6 +10,7 @@ target_sources(roofprof_core PRIVATE
   src/json_util.cc
   src/machine.cc
   src/memory.cc
+  src/profile.cc
   src/results.cc
   src/roofline.cc
   src/targets.cc

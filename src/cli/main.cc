@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   verbs.push_back(cli::MakeProbeVerb());
   verbs.push_back(cli::MakeKernelsVerb());
   verbs.push_back(cli::MakeModelVerb());
+  verbs.push_back(cli::MakeProfileVerb());
   std::vector<std::pair<CLI::App*, cli::Verb*>> subs;
   for (auto& v : verbs) subs.emplace_back(v->Setup(app), v.get());
 

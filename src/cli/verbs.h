@@ -24,6 +24,7 @@ std::unique_ptr<Verb> MakeProbeVerb();
 std::unique_ptr<Verb> MakeKernelsVerb();
 std::unique_ptr<Verb> MakeRunVerb();
 std::unique_ptr<Verb> MakeModelVerb();
+std::unique_ptr<Verb> MakeProfileVerb();
 
 }  // namespace roofprof::cli
 
