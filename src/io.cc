@@ -106,6 +106,43 @@ std::string ReadTextFile(const std::string& path, uint64_t max_bytes) {
   return text;
 }
 
+void CheckWritablePath(const std::string& path, const std::string& what) {
+  if (path == "-") return;
+  if (path.empty()) throw UsageError(what + ": empty path");
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    throw UsageError(what + ": '" + path + "' is a directory");
+  }
+  const std::string dir = DirectoryOf(path);
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    throw UsageError(what + ": directory '" + dir + "' does not exist");
+  }
+  if (::access(dir.c_str(), W_OK) != 0) {
+    throw UsageError(what + ": directory '" + dir + "' is not writable");
+  }
+}
+
+void CheckCreatableDirectory(const std::string& dir, const std::string& what) {
+  if (dir.empty()) throw UsageError(what + ": empty path");
+  std::string d = dir;
+  while (d.size() > 1 && d.back() == '/') d.pop_back();
+  for (;;) {
+    struct stat st {};
+    if (::stat(d.c_str(), &st) == 0) {
+      if (!S_ISDIR(st.st_mode)) {
+        throw UsageError(what + ": '" + d + "' exists and is not a directory");
+      }
+      if (::access(d.c_str(), W_OK) != 0) {
+        throw UsageError(what + ": directory '" + d + "' is not writable");
+      }
+      return;
+    }
+    const std::string parent = DirectoryOf(d);
+    if (parent == d) return;
+    d = parent;
+  }
+}
+
 void EnsureDirectory(const std::string& dir) {
   if (dir.empty()) throw UsageError("output directory is empty");
   std::string partial;
@@ -117,8 +154,8 @@ void EnsureDirectory(const std::string& dir) {
     struct stat st {};
     if (::stat(partial.c_str(), &st) == 0) {
       if (!S_ISDIR(st.st_mode)) {
-        throw EnvironmentError("cannot create directory '" + dir + "': '" + partial +
-                               "' exists and is not a directory");
+        throw UsageError("cannot create directory '" + dir + "': '" + partial +
+                         "' exists and is not a directory");
       }
       continue;
     }

@@ -5,6 +5,7 @@
 
 #include "src/cli/common.h"
 #include "src/error.h"
+#include "src/targets.h"
 #include "src/units.h"
 
 namespace roofprof::cli {
@@ -27,6 +28,11 @@ KernelRunOptions ResolveKernelOptions(const KernelCliOptions& o, const Topology&
   KernelRunOptions run;
   run.threads = ResolveThreads(o.threads, topo);
   run.isa = o.isa;
+  if (!o.isa.empty() && TargetFromName(o.isa) == 0) {
+    std::string names;
+    for (const auto& n : AvailableTargetNames()) names += (names.empty() ? "" : ", ") + n;
+    throw UsageError("--isa: '" + o.isa + "' is not available here (available: " + names + ")");
+  }
   run.quick = o.quick;
   run.verify = !o.no_verify;
   if (!o.baseline.empty() && o.baseline != "openblas") {

@@ -34,14 +34,18 @@ class KernelsVerb : public Verb {
   }
 
   int Run() override {
+    if (!json_.empty()) CheckWritablePath(json_, "--json");
     if (list_) {
       std::cout << KernelListText();
       return 0;
     }
     const Topology topo = DetectTopology();
+    // Input files first (cheap), then options, then a probe if no machine was given.
+    Machine machine;
+    if (!machine_.empty()) machine = LoadMachine(machine_);
     KernelRunOptions run = ResolveKernelOptions(opts_, topo);
     Progress progress(quiet_);
-    const Machine machine = LoadOrProbeMachine(machine_, topo, run.threads, &progress, 0.3);
+    if (machine_.empty()) machine = LoadOrProbeMachine("", topo, run.threads, &progress, 0.3);
     run.progress = [&](const std::string& s, double d) {
       progress.Update("kernels: " + s, machine_.empty() ? 0.3 + 0.7 * d : d);
     };

@@ -4,6 +4,7 @@
 #include "src/cli/common.h"
 #include "src/cli/verbs.h"
 #include "src/error.h"
+#include "src/io.h"
 #include "src/llm_model.h"
 #include "src/units.h"
 
@@ -52,6 +53,7 @@ class ModelVerb : public Verb {
   }
 
   int Run() override {
+    if (!json_.empty()) CheckWritablePath(json_, "--json");
     LlmSpec spec = spec_;
     if (!preset_.empty()) {
       const LlmSpec* p = FindLlmPreset(preset_);

@@ -7,6 +7,7 @@
 #include "src/cli/verbs.h"
 #include "src/console.h"
 #include "src/error.h"
+#include "src/io.h"
 #include "src/units.h"
 
 namespace roofprof::cli {
@@ -31,6 +32,7 @@ class ProbeVerb : public Verb {
   }
 
   int Run() override {
+    if (!json_.empty()) CheckWritablePath(json_, "--json");
     const Topology topo = DetectTopology();
     ProbeOptions opt;
     opt.quick = quick_;

@@ -36,6 +36,7 @@ class ProfileVerb : public Verb {
   }
 
   int Run() override {
+    if (!json_.empty()) CheckWritablePath(json_, "--json");
     if (command_.empty()) throw UsageError("profile: no command given (use: roofprof profile -- PROGRAM ARGS...)");
     if (precision_ != "fp32" && precision_ != "fp64") {
       throw UsageError("--precision: '" + precision_ + "' is not fp32 or fp64");

@@ -29,6 +29,7 @@ class RunVerb : public Verb {
   }
 
   int Run() override {
+    CheckCreatableDirectory(out_, "--out");
     const Topology topo = DetectTopology();
     KernelRunOptions run = ResolveKernelOptions(kopts_, topo);
     EnsureDirectory(out_);
