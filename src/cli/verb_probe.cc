@@ -8,6 +8,7 @@
 #include "src/console.h"
 #include "src/error.h"
 #include "src/io.h"
+#include "src/memory.h"
 #include "src/units.h"
 
 namespace roofprof::cli {
@@ -41,6 +42,7 @@ class ProbeVerb : public Verb {
     if (opt.max_bytes != 0 && opt.max_bytes < (1u << 20)) {
       throw UsageError("--max-bytes: at least 1MiB is needed to see any cache level");
     }
+    if (opt.max_bytes != 0) CheckFitsInMemory(opt.max_bytes, "--max-bytes");
     Progress progress(quiet_);
     opt.progress = progress.Callback();
     const Machine m = RunProbe(topo, opt);

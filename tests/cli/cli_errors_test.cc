@@ -88,6 +88,7 @@ const BadInput kBadInputs[] = {
     {"size_bad_unit", {"probe", "--max-bytes", "12XB"}, 2, "unknown unit 'XB'"},
     {"size_negative", {"probe", "--max-bytes", "-5"}, 2, "not a valid size"},
     {"size_too_small", {"probe", "--max-bytes", "64KiB"}, 2, "at least 1MiB"},
+    {"size_beyond_memory", {"probe", "--max-bytes", "64TiB"}, 2, "of memory is available"},
     {"json_into_missing_dir", {"probe", "--json", "{d}/no/such/dir/m.json"}, 2, "does not exist"},
     {"json_is_a_directory", {"probe", "--json", "{d}"}, 2, "is a directory"},
     {"machine_missing", {"kernels", "--machine", "{d}/absent.json"}, 2, "absent.json: cannot read"},

@@ -49,7 +49,7 @@ void RemoveTree(const std::string& path) {
 std::string RoofprofBinary() { return ProgramPath("ROOFPROF_BINARY", ROOFPROF_BINARY); }
 
 CliResult RunProcess(const std::vector<std::string>& args, double timeout, const std::string& cwd,
-                     double signal_after, int signal) {
+                     const Interrupt& interrupt) {
   int out_pipe[2], err_pipe[2];
   if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0) throw std::runtime_error("pipe failed");
   const pid_t pid = fork();
@@ -82,9 +82,12 @@ CliResult RunProcess(const std::vector<std::string>& args, double timeout, const
       r.timed_out = true;
       break;
     }
-    if (signal_after > 0 && !signalled && elapsed >= signal_after) {
-      kill(pid, signal);
-      signalled = true;
+    if (interrupt.signal != 0 && !signalled && elapsed >= interrupt.after_seconds) {
+      struct stat st {};
+      if (interrupt.when_file.empty() || stat(interrupt.when_file.c_str(), &st) == 0) {
+        kill(pid, interrupt.signal);
+        signalled = true;
+      }
     }
     if (poll(fds, 2, 20) < 0) break;
     for (int i = 0; i < 2; ++i) {
@@ -120,9 +123,9 @@ TempDir::TempDir() {
 
 TempDir::~TempDir() { RemoveTree(path_); }
 
-std::vector<std::string> TempDir::List() const {
+std::vector<std::string> TempDir::ListOf(const std::string& dir) {
   std::vector<std::string> names;
-  DIR* d = opendir(path_.c_str());
+  DIR* d = opendir(dir.c_str());
   if (d == nullptr) return names;
   while (dirent* e = readdir(d)) {
     const std::string n = e->d_name;

@@ -14,10 +14,18 @@ struct CliResult {
   std::string out, err;
 };
 
-// Runs `args` (argv[0] included) in `cwd` (empty = current). If `signal_after` > 0, sends
-// `signal` to the child after that many seconds. Kills the child after `timeout` seconds.
+// When and how to interrupt the child: after `after_seconds`, and (if `when_file` is set) only
+// once that file exists.
+struct Interrupt {
+  int signal = 0;  // 0 = never
+  double after_seconds = 0;
+  std::string when_file;
+};
+
+// Runs `args` (argv[0] included) in `cwd` (empty = current), interrupting it as `interrupt`
+// says. Kills the child after `timeout` seconds (and reports timed_out).
 CliResult RunProcess(const std::vector<std::string>& args, double timeout, const std::string& cwd = "",
-                     double signal_after = 0, int signal = 0);
+                     const Interrupt& interrupt = {});
 
 // The roofprof binary under test.
 std::string RoofprofBinary();
@@ -33,7 +41,8 @@ class TempDir {
   const std::string& path() const { return path_; }
   std::string File(const std::string& name) const { return path_ + "/" + name; }
   // Names of the entries in the directory, sorted.
-  std::vector<std::string> List() const;
+  std::vector<std::string> List() const { return ListOf(path_); }
+  static std::vector<std::string> ListOf(const std::string& dir);
   void Write(const std::string& name, const std::string& content) const;
 
  private:
