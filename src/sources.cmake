@@ -9,6 +9,7 @@ target_sources(roofprof_core PRIVATE
   src/memory.cc
   src/results.cc
   src/roofline.cc
+  src/sde.cc
   src/targets.cc
   src/topology.cc
   src/units.cc
