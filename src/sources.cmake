@@ -1,6 +1,7 @@
 # Core library sources under src/ (topology, harness, machine model, reports, ...).
 target_sources(roofprof_core PRIVATE
   src/counter_events.cc
+  src/counters.cc
   src/cpu_db.cc
   src/harness.cc
   src/io.cc
