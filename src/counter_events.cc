@@ -194,44 +194,60 @@ std::vector<QuantityEvents> IntelTable(const EventTableOptions& opt) {
   return t;
 }
 
-// Zen 2, 3 and 4 spell the fill-source and prefetcher umasks differently; each generation
-// gets its own recipe and the first whose events exist wins.
+// Zen generations spell the fill-source and prefetcher umasks differently; each generation
+// gets its own recipes and the first whose events all exist wins.
 struct ZenSpelling {
   const char* generation;
-  std::string l1_fills[2];    // events whose sum is every L1D fill
-  std::string l2_prefetch;    // umasks of the L2 hardware prefetchers, with leading ':'
-  std::string dram_fills[2];  // L1D fills sourced from memory
+  std::vector<std::string> l1_fills;    // sum: every L1D fill, demand and prefetch
+  std::vector<std::string> l2_fills;    // sum: every L2 fill (from L3 or beyond)
+  std::vector<std::string> dram_fills;  // sum: lines read from memory
 };
 
 std::vector<ZenSpelling> ZenSpellings() {
+  const std::string l2_miss = "CORE_TO_L2_CACHEABLE_REQUEST_ACCESS_STATUS:LS_RD_BLK_C";
+  // Zen 4's L2 prefetchers (its L1_* umasks are L1 prefetcher requests, which LS_RD_BLK_C
+  // already counts).
+  const std::string zen4_pf = ":L2_STREAM:L2_NEXT_LINE:L2_UP_DOWN:L2_BURST:L2_STRIDE";
   return {
+      // libpfm4 releases after 4.13 add Zen 5. Its fill-source umasks are renamed; its
+      // L2-prefetch miss event carries fill-source umasks whose meaning is unclear, so only the
+      // L1D fills are used.
+      {"Zen 5",
+       {"ANY_DATA_CACHE_FILLS_FROM_SYSTEM:LCL_L2:LOCAL_CCX:NEAR_FAR_CACHE_NEAR:DRAM_IO_NEAR:"
+        "NEAR_FAR_CACHE_FAR:DRAM_IO_FAR:ALT_MEM_NEAR_FAR"},
+       {},
+       {}},
       {"Zen 4",
        {"ANY_DATA_CACHE_FILLS_FROM_SYSTEM:LCL_L2:LOCAL_CCX:NEAR_CACHE_NEAR_FAR:DRAM_IO_NEAR:"
-        "FAR_CACHE_NEAR_FAR:DRAM_IO_FAR:ALT_MEM_NEAR_FAR",
-        ""},
-       ":L2_STREAM:L2_NEXT_LINE:L2_UP_DOWN:L2_BURST:L2_STRIDE",
-       {"ANY_DATA_CACHE_FILLS_FROM_SYSTEM:DRAM_IO_NEAR:DRAM_IO_FAR", ""}},
+        "FAR_CACHE_NEAR_FAR:DRAM_IO_FAR:ALT_MEM_NEAR_FAR"},
+       {l2_miss, "L2_PREFETCH_HIT_L3" + zen4_pf, "L2_PREFETCH_MISS_L3" + zen4_pf},
+       {"ANY_DATA_CACHE_FILLS_FROM_SYSTEM:DRAM_IO_NEAR:DRAM_IO_FAR",
+        "L2_PREFETCH_MISS_L3" + zen4_pf}},
       {"Zen 3",
        {"ANY_DATA_CACHE_FILLS_FROM_SYSTEM:LCL_L2:INT_CACHE:EXT_CACHE_LCL:MEM_IO_LCL:"
-        "EXT_CACHE_RMT:MEM_IO_RMT",
-        ""},
-       ":L2_HW_PREFETCHER",
-       {"ANY_DATA_CACHE_FILLS_FROM_SYSTEM:MEM_IO_LCL:MEM_IO_RMT", ""}},
+        "EXT_CACHE_RMT:MEM_IO_RMT"},
+       {l2_miss, "L2_PREFETCH_HIT_L3:L2_HW_PREFETCHER", "L2_PREFETCH_MISS_L3:L2_HW_PREFETCHER"},
+       {"ANY_DATA_CACHE_FILLS_FROM_SYSTEM:MEM_IO_LCL:MEM_IO_RMT",
+        "L2_PREFETCH_MISS_L3:L2_HW_PREFETCHER"}},
       {"Zen 2",
        {"DATA_CACHE_REFILLS_FROM_SYSTEM:MABRESP_LCL_L2:LS_MABRESP_LCL_CACHE:LS_MABRESP_LCL_DRAM:"
         "LS_MABRESP_RMT_CACHE:LS_MABRESP_RMT_DRAM",
         "HARDWARE_PREFETCH_DATA_CACHE_FILLS:MABRESP_LCL_L2:LS_MABRESP_LCL_CACHE:"
         "LS_MABRESP_LCL_DRAM:LS_MABRESP_RMT_CACHE:LS_MABRESP_RMT_DRAM"},
-       ":ANY",
+       {l2_miss, "L2_PREFETCH_HIT_L3:ANY", "L2_PREFETCH_MISS_L3:ANY"},
        {"DATA_CACHE_REFILLS_FROM_SYSTEM:LS_MABRESP_LCL_DRAM:LS_MABRESP_RMT_DRAM",
-        "HARDWARE_PREFETCH_DATA_CACHE_FILLS:LS_MABRESP_LCL_DRAM:LS_MABRESP_RMT_DRAM"}},
+        "HARDWARE_PREFETCH_DATA_CACHE_FILLS:LS_MABRESP_LCL_DRAM:LS_MABRESP_RMT_DRAM",
+        "L2_PREFETCH_MISS_L3:ANY"}},
   };
 }
 
-void AddTerms(EventRecipe* r, const std::string (&events)[2], double weight) {
-  for (const std::string& e : events) {
-    if (!e.empty()) r->terms.push_back({e, weight});
-  }
+// A recipe of `events`, each weighted by one cache line; none when `events` is empty.
+void AddLineRecipe(QuantityEvents* q, const std::string& label,
+                   const std::vector<std::string>& events, double line, const std::string& note) {
+  if (events.empty()) return;
+  EventRecipe r{label, {}, EventScope::kThread, note};
+  for (const std::string& e : events) r.terms.push_back({e, line});
+  q->recipes.push_back(r);
 }
 
 std::vector<QuantityEvents> AmdZenTable(const EventTableOptions& opt, bool zen1) {
@@ -273,29 +289,15 @@ std::vector<QuantityEvents> AmdZenTable(const EventTableOptions& opt, bool zen1)
   if (!zen1) {
     for (const ZenSpelling& z : ZenSpellings()) {
       const std::string gen = std::string(" (") + z.generation + " names)";
-      EventRecipe fills{"L1D fills x line" + gen,
-                        {},
-                        EventScope::kThread,
-                        "every L1D fill, demand and prefetch, from any source; write-backs to "
-                        "L2 are not counted"};
-      AddTerms(&fills, z.l1_fills, line);
-      l2.recipes.push_back(fills);
-      EventRecipe l2_fills{"L2 misses x line" + gen,
-                           {{"CORE_TO_L2_CACHEABLE_REQUEST_ACCESS_STATUS:LS_RD_BLK_C", line},
-                            {"L2_PREFETCH_HIT_L3" + z.l2_prefetch, line},
-                            {"L2_PREFETCH_MISS_L3" + z.l2_prefetch, line}},
-                           EventScope::kThread,
-                           "data requests missing L2 plus L2-prefetcher lines fetched from L3 or "
-                           "memory; write-backs are not counted"};
-      l3.recipes.push_back(l2_fills);
-      EventRecipe mem{"fills from memory x line" + gen,
-                      {},
-                      EventScope::kThread,
-                      "L1D fills sourced from memory plus L2-prefetcher misses of L3: reads "
-                      "only, write-backs are not counted"};
-      AddTerms(&mem, z.dram_fills, line);
-      mem.terms.push_back({"L2_PREFETCH_MISS_L3" + z.l2_prefetch, line});
-      dram.recipes.push_back(mem);
+      AddLineRecipe(&l2, "L1D fills x line" + gen, z.l1_fills, line,
+                    "every L1D fill, demand and prefetch, from any source; write-backs to L2 "
+                    "are not counted");
+      AddLineRecipe(&l3, "L2 misses x line" + gen, z.l2_fills, line,
+                    "data requests missing L2 plus L2-prefetcher lines fetched from L3 or "
+                    "memory; write-backs are not counted");
+      AddLineRecipe(&dram, "fills from memory x line" + gen, z.dram_fills, line,
+                    "L1D fills sourced from memory plus L2-prefetcher misses of L3: reads only, "
+                    "write-backs are not counted");
     }
   }
   if (dram.recipes.empty()) dram.none = "no memory-traffic event in this family's table";
