@@ -56,7 +56,8 @@ class SdePublisher {
 
  private:
   SdePublisher();
-  void Add(int index, double amount);
+  void Register();
+  void Add(int slot, double amount);
 
   // One slot per SDE quantity, in kAllQuantities order for flops and bytes_L1..bytes_DRAM.
   static constexpr int kSlots = 5;
