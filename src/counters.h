@@ -19,7 +19,7 @@
 //       for (uint64_t i = 0; i < iters; ++i) {
 //         sum += workload.Run(target);
 //         SdePublisher::Get().Publish(model);         // src/sde.h: one Run()'s model counts
-//       }
+//       }                                              // (or Publish(model, iters) after the loop)
 //       return sum;
 //     }, &session);
 //     session.EndPass(t.iterations, t.repetitions);

@@ -108,7 +108,12 @@ void SdePublisher::Publish(double flops, const std::array<double, kNumLevels>& b
   for (int l = 0; l < kNumLevels; ++l) Add(Slot(BytesQuantity(l)), bytes[static_cast<size_t>(l)]);
 }
 
-void SdePublisher::Publish(const WorkModel& model) { Publish(model.flops, model.bytes); }
+void SdePublisher::Publish(const WorkModel& model, uint64_t runs) {
+  const double n = static_cast<double>(runs);
+  std::array<double, kNumLevels> bytes = model.bytes;
+  for (double& b : bytes) b *= n;
+  Publish(model.flops * n, bytes);
+}
 
 long long SdePublisher::Total(Quantity q) const {
   const int slot = Slot(q);

@@ -104,6 +104,20 @@ TEST(Sde, ConcurrentPublishersAddUpExactly) {
   EXPECT_EQ(v[1], 64LL * per_thread * team);
 }
 
+TEST(Sde, BatchedPublishEqualsOnePerRun) {
+  RequireSde();
+  const WorkModel m = GemvModel();
+  const long long f0 = SdePublisher::Get().Total(Quantity::kFlops);
+  const long long d0 = SdePublisher::Get().Total(Quantity::kBytesDram);
+  for (int i = 0; i < 5; ++i) SdePublisher::Get().Publish(m);
+  const long long f1 = SdePublisher::Get().Total(Quantity::kFlops);
+  SdePublisher::Get().Publish(m, 5);
+  EXPECT_EQ(f1 - f0, static_cast<long long>(5 * m.flops));
+  EXPECT_EQ(SdePublisher::Get().Total(Quantity::kFlops) - f1, f1 - f0);
+  EXPECT_EQ(SdePublisher::Get().Total(Quantity::kBytesDram) - d0,
+            static_cast<long long>(10 * m.bytes[3]));
+}
+
 TEST(Sde, FractionalModelCountsCarry) {
   RequireSde();
   const long long before = SdePublisher::Get().Total(Quantity::kBytesL3);
