@@ -41,11 +41,11 @@ class SdePublisher {
  public:
   static SdePublisher& Get();
 
-  // Adds `runs` Run()s' model counts: model.flops and model.bytes[level], times runs. The
-  // runner calls it after each Run() (runs = 1) inside the timed region, which costs one
-  // uncontended lock (about 60 ns on a Zen 5 core), or once after a body's loop of n Run()s (runs = n) when
-  // Run() is short enough for that to matter. Thread-safe. Fractional model counts are carried,
-  // so after n calls each counter has grown by round(n * count) exactly, not n * round(count).
+  // Adds `runs` Run()s' model counts: model.flops and model.bytes[level], times runs.
+  // The runner calls it after each Run() inside the timed region (one uncontended lock, about
+  // 60 ns on a Zen 5 core), or once with runs = n after a loop of n short Run()s. Thread-safe.
+  // Fractional model counts are carried: after n calls each counter has grown by
+  // round(n * count) exactly, not n * round(count).
   void Publish(const WorkModel& model, uint64_t runs = 1);
   void Publish(double flops, const std::array<double, kNumLevels>& bytes);
 
