@@ -2,12 +2,17 @@
 target_sources(roofprof_core PRIVATE
   src/counter_events.cc
   src/counters.cc
+  src/console.cc
+  src/advice.cc
   src/cpu_db.cc
   src/harness.cc
   src/io.cc
+  src/kernel_runner.cc
+  src/llm_model.cc
   src/json_util.cc
   src/machine.cc
   src/memory.cc
+  src/profile.cc
   src/results.cc
   src/roofline.cc
   src/sde.cc
