@@ -1,5 +1,7 @@
 # Core library sources under src/ (topology, harness, machine model, reports, ...).
 target_sources(roofprof_core PRIVATE
+  src/counter_events.cc
+  src/counters.cc
   src/console.cc
   src/advice.cc
   src/cpu_db.cc
@@ -13,6 +15,7 @@ target_sources(roofprof_core PRIVATE
   src/profile.cc
   src/results.cc
   src/roofline.cc
+  src/sde.cc
   src/targets.cc
   src/topology.cc
   src/units.cc
