@@ -315,6 +315,12 @@ std::string ComparisonText(const Comparison& c, bool unicode) {
 
 std::string ComparisonJson(const Comparison& c) { return DumpJson(ToJson(c)); }
 
+std::string ComparisonsText(const std::vector<Comparison>& cs, bool unicode) {
+  std::string out;
+  for (size_t i = 0; i < cs.size(); ++i) out += (i ? "\n" : "") + ComparisonText(cs[i], unicode);
+  return out;
+}
+
 std::string ComparisonsJson(const std::vector<Comparison>& cs) {
   if (cs.size() == 1) return ComparisonJson(cs[0]);
   OrderedJson j;

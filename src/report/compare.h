@@ -59,7 +59,10 @@ std::string ComparisonText(const Comparison& c, bool unicode = true);
 // {"schema": "roofprof.compare/1", "kind", "a": {file, description}, "b", "rows": [...],
 //  "summary": [...], "only_a", "only_b", "notes"}; non-finite numbers are null.
 std::string ComparisonJson(const Comparison& c);
-// Several comparisons (two run directories) as one JSON document: {"schema", "comparisons": []}.
+// Several comparisons (two run directories): the texts one after another, blank line between.
+std::string ComparisonsText(const std::vector<Comparison>& cs, bool unicode = true);
+// Several comparisons as one JSON document: {"schema", "comparisons": [...]}; a single one is
+// written as ComparisonJson writes it.
 std::string ComparisonsJson(const std::vector<Comparison>& cs);
 
 // What `roofprof compare A B` compares: two machine.json files, two kernels.json files (the

@@ -144,7 +144,7 @@ std::string Tiles(const Machine& m) {
   }
   if (c32.compute_gflops > 0 && c32.gbps[3] > 0) {
     out += Tile("Ridge point", FormatRate(c32.compute_gflops / c32.gbps[3]), "FLOP/B",
-                "fp32 roof / DRAM bandwidth: work below it is memory-bound");
+                "fp32 roof over DRAM bandwidth");
   }
   if (m.cpu.clock_ghz > 0) {
     out += Tile("Clock under load", FormatRate(m.cpu.clock_ghz), "GHz",

@@ -296,8 +296,9 @@ std::string TerminalRoofline(const Machine& m, const KernelsFile* k, int width, 
     xcells[static_cast<size_t>(col)] = unicode ? "\xE2\x94\xAC" : "+";
     const std::string lab = svg::TickNumber(v);
     int start = kYLabelWidth + 1 + col - static_cast<int>(lab.size()) / 2;
-    start = std::max(start, 0);
-    if (start <= last_end + 1 || start + static_cast<int>(lab.size()) > width) continue;
+    // Keep the label on the line: shift it inwards at either edge.
+    start = std::clamp(start, 0, width - static_cast<int>(lab.size()));
+    if (start <= last_end + 1) continue;
     labels.replace(static_cast<size_t>(start), lab.size(), lab);
     last_end = start + static_cast<int>(lab.size()) - 1;
   }

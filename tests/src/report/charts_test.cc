@@ -264,6 +264,7 @@ TEST(Charts, NoDataSaysSo) {
   }
 }
 
+// Golden files: regenerate as described at the top of report_test_util.h.
 TEST(ChartsGolden, SmallFixture) {
   const Machine m = SmallMachine();
   const KernelsFile k = SampleKernels(m);

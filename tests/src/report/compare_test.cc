@@ -132,7 +132,8 @@ TEST(CompareJson, ParsesBackWithSchemaAndNulls) {
 }
 
 TEST(CompareFiles, DetectsKindsAndRejectsMixtures) {
-  const std::string dir = testing_report::MakeTempDir();
+  const testing_report::ScopedTempDir tmp;
+  const std::string dir = tmp.path();
   const Machine m = SmallMachine();
   const KernelsFile k = SampleKernels(m);
   for (const char* sub : {"/a", "/b"}) {
@@ -153,6 +154,9 @@ TEST(CompareFiles, DetectsKindsAndRejectsMixtures) {
   const auto both = CompareFiles(dir + "/a", dir + "/b");
   ASSERT_EQ(both.size(), 2u);
   EXPECT_EQ(both[1].kind, "kernels");
+  const std::string text = ComparisonsText(both, false);
+  EXPECT_NE(text.find("Comparing machines"), std::string::npos);
+  EXPECT_NE(text.find("Comparing kernel results"), std::string::npos);
   EXPECT_THROW(CompareFiles(dir + "/a/machine.json", dir + "/b/kernels.json"), UsageError);
   EXPECT_THROW(CompareFiles(dir + "/a", dir + "/b/kernels.json"), UsageError);
   EXPECT_THROW(CompareFiles(dir + "/a/missing.json", dir + "/b/machine.json"), UsageError);
@@ -162,6 +166,7 @@ TEST(CompareFiles, DetectsKindsAndRejectsMixtures) {
   EXPECT_THROW(CompareFiles(dir + "/empty", dir + "/a"), UsageError);
 }
 
+// Golden files: regenerate as described at the top of report_test_util.h.
 TEST(CompareGolden, SmallFixture) {
   const Machine a = SmallMachine();
   Machine b = a;

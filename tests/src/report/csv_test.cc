@@ -120,6 +120,7 @@ TEST(Csv, KernelsOneRowEachWithProvenance) {
   EXPECT_EQ(ParseCsv(KernelsCsv(KernelsFile{})).size(), 1u);  // header alone
 }
 
+// Golden files: regenerate as described at the top of report_test_util.h.
 TEST(CsvGolden, SmallFixture) {
   const Machine m = testing_report::SmallMachine();
   testing_report::ExpectGolden("ceilings.csv", CeilingsCsv(m));

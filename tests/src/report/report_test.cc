@@ -26,7 +26,8 @@ std::set<std::string> List(const std::string& dir) {
 }
 
 TEST(WriteReport, WritesEveryFile) {
-  const std::string dir = testing_report::MakeTempDir() + "/nested/out";
+  const testing_report::ScopedTempDir tmp;
+  const std::string dir = tmp.path() + "/nested/out";
   const Machine m = testing_report::SmallMachine();
   const KernelsFile k = testing_report::SampleKernels(m);
   const auto written = WriteReport(m, &k, dir);
@@ -47,7 +48,8 @@ TEST(WriteReport, WritesEveryFile) {
 }
 
 TEST(WriteReport, MachineOnlyAndRewrite) {
-  const std::string dir = testing_report::MakeTempDir();
+  const testing_report::ScopedTempDir tmp;
+  const std::string dir = tmp.path();
   const Machine m = testing_report::SmallMachine();
   WriteReport(m, nullptr, dir);
   WriteReport(m, nullptr, dir);  // a second run replaces the files in place

@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -209,15 +210,34 @@ inline void ExpectLabelsApartAndInside(const XmlNode& root, const std::string& c
   }
 }
 
-// A fresh directory under the test temp dir.
-inline std::string MakeTempDir() {
-  std::string tmpl = ::testing::TempDir() + "/roofprof_report_XXXXXX";
-  std::vector<char> buf(tmpl.begin(), tmpl.end());
-  buf.push_back('\0');
-  const char* d = mkdtemp(buf.data());
-  EXPECT_NE(d, nullptr);
-  return d != nullptr ? std::string(d) : std::string();
-}
+// A fresh directory under the test temp dir, removed with everything in it when the test
+// passed (kept for a look when it failed).
+class ScopedTempDir {
+ public:
+  ScopedTempDir() {
+    std::string tmpl = ::testing::TempDir() + "/roofprof_report_XXXXXX";
+    std::vector<char> buf(tmpl.begin(), tmpl.end());
+    buf.push_back('\0');
+    const char* d = mkdtemp(buf.data());
+    EXPECT_NE(d, nullptr) << "mkdtemp failed";
+    if (d != nullptr) path_ = d;
+  }
+  ~ScopedTempDir() {
+    if (path_.empty()) return;
+    if (::testing::Test::HasFailure()) {
+      std::printf("kept %s for inspection\n", path_.c_str());
+      return;
+    }
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  ScopedTempDir(const ScopedTempDir&) = delete;
+  ScopedTempDir& operator=(const ScopedTempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
 
 }  // namespace testing_report
 }  // namespace roofprof

@@ -93,6 +93,7 @@ TEST(TextTable, AlignsColumns) {
   EXPECT_EQ(DisplayWidth("\xC2\xB7\xE2\x94\x80x"), 3u);
 }
 
+// Golden files: regenerate as described at the top of report_test_util.h.
 TEST(TerminalGolden, SmallFixture) {
   const Machine m = testing_report::SmallMachine();
   const KernelsFile k = testing_report::SampleKernels(m);
