@@ -12,6 +12,13 @@ target_sources(roofprof_core PRIVATE
   src/json_util.cc
   src/machine.cc
   src/memory.cc
+  src/report/charts.cc
+  src/report/compare.cc
+  src/report/csv.cc
+  src/report/html.cc
+  src/report/report.cc
+  src/report/svg.cc
+  src/report/terminal.cc
   src/profile.cc
   src/results.cc
   src/roofline.cc
