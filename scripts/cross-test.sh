@@ -173,6 +173,7 @@ run_tests() {  # run_tests ARCH BUILD_DIR EMULATOR...
     local t0=$SECONDS rc=0
     QEMU_CPU=$cpu ROOFPROF_EXPECT_BEST_TARGET=$target ROOFPROF_EXPECT_VECTOR_BITS=$bits \
       ROOFPROF_BINARY="$build/roofprof-emulated" \
+      ROOFPROF_MARKER_DEMO="$build/roofprof_marker_demo-emulated" \
       "${emu[@]}" "$build/tests/roofprof_tests" "${extra[@]}" > "$log" 2>&1 || rc=$?
     local passed failed
     passed=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) tests\?\..*/\1/p' "$log" | tail -1)
