@@ -11,7 +11,8 @@
 # Emulated timings mean nothing: this checks that code runs and is correct on these ISAs,
 # never how fast. Builds whatever the tree has: new tests and kernels join automatically.
 #
-# Environment: ROOFPROF_CROSS_JOBS (build parallelism, default 2).
+# Environment: ROOFPROF_CROSS_JOBS (build parallelism, default 2), ROOFPROF_CROSS_SUITE_TIMEOUT
+# and ROOFPROF_CROSS_CLI_TIMEOUT (seconds per emulated test-suite run / CLI step).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -93,6 +94,10 @@ configs_for() {
 # each entry needs a reason here. None so far: the emulated suite runs every test.
 slow_under_emulation() { echo ""; }
 
+# A hang under emulation must fail the run, not spin for ever (exit 124 = timed out).
+suite_timeout=${ROOFPROF_CROSS_SUITE_TIMEOUT:-1200}
+cli_timeout=${ROOFPROF_CROSS_CLI_TIMEOUT:-600}
+
 summary=()
 total_passed=0
 total_failed=0
@@ -102,7 +107,7 @@ cli_step() {  # cli_step LABEL LOG CHECK_CMD -- CMD...
   local label=$1 log=$2 check=$3
   shift 4
   local t0=$SECONDS rc=0
-  "$@" > "$log" 2>&1 || rc=$?
+  timeout "$cli_timeout" "$@" > "$log" 2>&1 || rc=$?
   if [[ $rc -eq 0 ]] && eval "$check"; then
     total_passed=$((total_passed + 1))
     summary+=("$label ok ($((SECONDS - t0)) s)")
@@ -174,7 +179,9 @@ run_tests() {  # run_tests ARCH BUILD_DIR EMULATOR...
     QEMU_CPU=$cpu ROOFPROF_EXPECT_BEST_TARGET=$target ROOFPROF_EXPECT_VECTOR_BITS=$bits \
       ROOFPROF_BINARY="$build/roofprof-emulated" \
       ROOFPROF_MARKER_DEMO="$build/roofprof_marker_demo-emulated" \
-      "${emu[@]}" "$build/tests/roofprof_tests" "${extra[@]}" > "$log" 2>&1 || rc=$?
+      timeout "$suite_timeout" "${emu[@]}" "$build/tests/roofprof_tests" "${extra[@]}" \
+      > "$log" 2>&1 || rc=$?
+    [[ $rc -eq 124 ]] && echo "[cross-test]   timed out after $suite_timeout s" | tee -a "$log"
     local passed failed
     passed=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) tests\?\..*/\1/p' "$log" | tail -1)
     failed=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) tests\?, listed below.*/\1/p' "$log" | tail -1)
