@@ -3,9 +3,8 @@
 #define ROOFPROF_SRC_JSON_UTIL_H_
 
 #include <cstdint>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace roofprof {
 

@@ -61,7 +61,9 @@ Machine LoadOrProbeMachine(const std::string& path, const Topology& topo, int th
   popt.quick = true;
   popt.threads = threads;
   popt.parts = {"clock", "compute", "bandwidth"};
-  popt.progress = [&](const std::string& s, double d) { progress->Update("probe: " + s, share * d); };
+  popt.progress = [&](const std::string& s, double d) {
+    progress->Update("probe: " + s, share * d);
+  };
   Machine m = RunProbe(topo, popt);
   m.notes.push_back("ceilings from a quick probe (no --machine given)");
   return m;

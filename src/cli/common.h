@@ -2,10 +2,9 @@
 #ifndef ROOFPROF_SRC_CLI_COMMON_H_
 #define ROOFPROF_SRC_CLI_COMMON_H_
 
+#include <CLI/CLI.hpp>
 #include <functional>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "src/machine.h"
 #include "src/topology.h"

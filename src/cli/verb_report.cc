@@ -17,9 +17,10 @@ class ReportVerb : public Verb {
  public:
   CLI::App* Setup(CLI::App& app) override {
     CLI::App* sub = app.add_subcommand(
-        "report", "Draw the roofline (roofline.svg), the cache staircase (staircase.svg), "
-                  "latency (latency.svg) and a self-contained report.html, plus CSV tables, "
-                  "from machine.json and optionally kernels.json.");
+        "report",
+        "Draw the roofline (roofline.svg), the cache staircase (staircase.svg), "
+        "latency (latency.svg) and a self-contained report.html, plus CSV tables, "
+        "from machine.json and optionally kernels.json.");
     sub->add_option("--machine", machine_, "machine.json from 'roofprof probe'")->required();
     sub->add_option("--kernels", kernels_, "kernels.json from 'roofprof kernels' or 'profile'");
     sub->add_option("--out", out_, "output folder (created if needed)")->required();
@@ -35,7 +36,8 @@ class ReportVerb : public Verb {
     EnsureDirectory(out_);
     const std::vector<std::string> written = WriteReport(m, kernels_.empty() ? nullptr : &k, out_);
     if (terminal_) {
-      std::cout << TerminalRoofline(m, kernels_.empty() ? nullptr : &k, 100, 24, UnicodeLocale()) << "\n";
+      std::cout << TerminalRoofline(m, kernels_.empty() ? nullptr : &k, 100, 24, UnicodeLocale())
+                << "\n";
     }
     for (const auto& f : written) std::cout << "wrote " << f << "\n";
     return 0;
@@ -50,8 +52,9 @@ class CompareVerb : public Verb {
  public:
   CLI::App* Setup(CLI::App& app) override {
     CLI::App* sub = app.add_subcommand(
-        "compare", "Compare two machines or two runs: ratios per ceiling and per kernel. A and "
-                   "B are two machine.json, two kernels.json, or two 'roofprof run' folders.");
+        "compare",
+        "Compare two machines or two runs: ratios per ceiling and per kernel. A and "
+        "B are two machine.json, two kernels.json, or two 'roofprof run' folders.");
     sub->add_option("A", a_, "the reference")->required();
     sub->add_option("B", b_, "compared with A (ratios > 1: B is better)")->required();
     sub->add_option("--json", json_, "write the comparison here ('-' for stdout)");

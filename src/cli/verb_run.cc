@@ -22,8 +22,9 @@ class RunVerb : public Verb {
  public:
   CLI::App* Setup(CLI::App& app) override {
     CLI::App* sub = app.add_subcommand(
-        "run", "The main job: probe the machine, run the default LLM kernels, and write "
-               "machine.json, kernels.json and the report into one folder.");
+        "run",
+        "The main job: probe the machine, run the default LLM kernels, and write "
+        "machine.json, kernels.json and the report into one folder.");
     sub->add_option("--out", out_, "output folder (default: roofprof-out)");
     AddKernelOptions(sub, &kopts_);
     sub->add_flag("--quiet", quiet_, "no progress on stderr");
@@ -42,7 +43,9 @@ class RunVerb : public Verb {
     ProbeOptions popt;
     popt.quick = kopts_.quick;
     popt.threads = run.threads;
-    popt.progress = [&](const std::string& s, double d) { progress.Update("probe: " + s, 0.5 * d); };
+    popt.progress = [&](const std::string& s, double d) {
+      progress.Update("probe: " + s, 0.5 * d);
+    };
     const Machine machine = RunProbe(topo, popt);
     WriteFileAtomic(machine_path, MachineToJsonText(machine));
 

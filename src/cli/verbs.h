@@ -2,12 +2,11 @@
 #ifndef ROOFPROF_SRC_CLI_VERBS_H_
 #define ROOFPROF_SRC_CLI_VERBS_H_
 
+#include <CLI/CLI.hpp>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 namespace roofprof::cli {
 
