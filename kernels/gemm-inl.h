@@ -1,11 +1,11 @@
 // Per-target GEMM code: the MR x NR register micro-kernel, the packing routines (W transposed
-// into NR-wide panels, bf16 widened on the way), and the BLIS loop nest around them.
+// into NR-wide panels in its own format), and the BLIS loop nest around them.
 //
 // Loop nest per thread (BLIS order; "B" = W^T, vectors run along n so C rows are stored
 // contiguously):
 //   for j3 in n step nc:            W block (kc x nc), packed once per (j3, p)   -> L3
 //     for p in k step kc:
-//       pack W[j3 .. j3+nc, p .. p+kc] into nr-wide panels (transposed, f32)
+//       pack W[j3 .. j3+nc, p .. p+kc] into nr-wide panels (transposed, f32 or bf16)
 //       for i2 in m step mc:        A block (mc x kc), packed once per (j3, p, i2) -> L2
 //         pack A[i2 .. i2+mc, p .. p+kc] (rows copied, stride kc)
 //         for j1 in nc step nr:     W micro-panel (kc x nr)                       -> L1
@@ -22,16 +22,25 @@
 //     6x16 tile); 12 FMAs per 8 loads.
 //   EMU128/SCALAR (portable C++, no register file to fill): 4 x 2.
 // Cache blocking (Zen 5: L1d 48 KiB, L2 1 MiB per core, L3 32 MiB per 8-core CCD = 4 MiB per
-// core), with R = 4 bytes per packed element:
-//   kc: the W micro-panel (kc x nr) stays in L1 across the i1 loop while A micro-panels stream
-//       past it: half of L1 -> kc = 24 KiB / (nr * R), a multiple of 16 (64-byte rows).
+// core), with R = 4 bytes per packed A element and per f32 weight:
+//   kc: every micro-kernel call loads and stores its C tile once (k/kc passes over C) and
+//       pays a pipeline fill and drain of ~100 cycles; kc = 384 gives it kc * mr * nv / 2 =
+//       5376 FMA cycles (AVX-512) to hide them. The f32 W micro-panel (kc x nr) then fills L1
+//       (48 KiB; 24 KiB as bf16) and partly streams from L2 at 128 B per 14 cycles, which L2
+//       sustains: kc = L1 / (nr * R), a multiple of 16 (64-byte rows), at most 768. Measured
+//       (1 thread, AVX-512, best/median GFLOP/s of 8 interleaved runs): 2048^3 160/155 with
+//       kc = 192 (panel in half of L1) against 169/163 with kc = 384; 512x4096x4096 142/134
+//       against 157/153.
 //   mc: the packed A block (mc x kc) stays in L2 across the j1 loop: half of L2 ->
 //       mc = 512 KiB / (kc * R), a multiple of mr.
 //   nc: the packed W block (kc x nc) stays in L3 across the i2 loop: half a core's L3
 //       share -> nc = 2 MiB / (kc * R), a multiple of nr.
-// bf16 weights are widened to f32 while packing W: packing touches each weight once per
-// (j3, p) block, the micro-kernel touches it once per A block, so widening there would repeat
-// the conversion m/mr times per weight (see the measurements in the commit history).
+// bf16 weights stay bf16 in the packed panels and are widened in the micro-kernel (PromoteTo:
+// 2 shuffle/shift uops per W vector, off the FMA pipes; the L1-resident micro-kernel runs at
+// 192 GFLOP/s either way). Half-size panels halve the packing stores and the L2->L1 refills.
+// Measured against widening while packing (same harness): 512x11008x4096 172.6/162.6 against
+// 164.0/152.3, 512x4096x4096 165.4/156.8 against 160.1/155.0, 512x4096x11008 154.9/151.0
+// against 151.3/147.1, 2048^3 169.7/165.6 against 171.1/162.8.
 #if defined(ROOFPROF_KERNELS_GEMM_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef ROOFPROF_KERNELS_GEMM_INL_H_
 #undef ROOFPROF_KERNELS_GEMM_INL_H_
@@ -88,7 +97,7 @@ inline constexpr int kGemmNominalLanes = HWY_HAVE_SCALABLE ? 8 : HWY_MAX_BYTES /
 inline constexpr int kGemmNV = 2;
 
 // Cache budgets (Zen 5 numbers, derivation above).
-inline constexpr int kGemmL1Budget = 24 << 10;
+inline constexpr int kGemmL1Budget = 48 << 10;
 inline constexpr int kGemmL2Budget = 512 << 10;
 inline constexpr int kGemmL3Budget = 2 << 20;
 
@@ -114,9 +123,10 @@ inline GemmBlocking ThisTargetBlocking() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Packing W: panel[kk * nr + jj] = W[j + jj][p + kk], zero beyond the last row. L x L blocks
-// are transposed in registers where the lane count is fixed (4, 8, 16), one element at a time
-// elsewhere. Rows are loaded as f32 vectors through LoadRowF32 (bf16 widened exactly).
+// Packing W: panel[kk * nr + jj] = W[j + jj][p + kk], zero beyond the last row, in W's own
+// element type. L x L blocks are transposed in registers where the lane count is fixed (4, 8,
+// 16), one element at a time elsewhere. Rows are transposed as f32 vectors (bf16 widened and
+// narrowed back, both exact).
 
 template <class D>
 HWY_INLINE hn::Vec<D> LoadRowF32(D d, const float* HWY_RESTRICT p) {
@@ -127,8 +137,25 @@ HWY_INLINE hn::Vec<D> LoadRowF32(D d, const hwy::bfloat16_t* HWY_RESTRICT p) {
   const hn::Rebind<hwy::bfloat16_t, D> dbf;
   return hn::PromoteTo(d, hn::LoadU(dbf, p));
 }
-HWY_INLINE float ToF32(float x) { return x; }
-HWY_INLINE float ToF32(hwy::bfloat16_t x) { return hwy::F32FromBF16(x); }
+// Packed-panel element stores; f32 values that came from bf16 demote exactly.
+template <class D>
+HWY_INLINE void StorePanel(D d, hn::Vec<D> v, float* HWY_RESTRICT p) {
+  hn::StoreU(v, d, p);
+}
+template <class D>
+HWY_INLINE void StorePanel(D d, hn::Vec<D> v, hwy::bfloat16_t* HWY_RESTRICT p) {
+  const hn::Rebind<hwy::bfloat16_t, D> dbf;
+  hn::StoreU(hn::DemoteTo(dbf, v), dbf, p);
+}
+template <class D>
+HWY_INLINE hn::Vec<D> LoadPanel(D d, const float* HWY_RESTRICT p) {
+  return hn::LoadU(d, p);
+}
+template <class D>
+HWY_INLINE hn::Vec<D> LoadPanel(D d, const hwy::bfloat16_t* HWY_RESTRICT p) {
+  const hn::Rebind<hwy::bfloat16_t, D> dbf;
+  return hn::PromoteTo(d, hn::LoadU(dbf, p));
+}
 
 // Lanes of the in-register transpose this target uses; 0 = element by element.
 template <class D>
@@ -157,12 +184,12 @@ constexpr size_t GemmTransposeLanes(D d) {
 // Stores the lower halves of x and y as column ca, the upper halves as column cb.
 #define RP_GEMM_HALVES(x, y, ca, cb)                              \
   do {                                                            \
-    hn::StoreU(hn::ConcatLowerLower(d, y, x), d, dst + (ca)*ldd); \
-    hn::StoreU(hn::ConcatUpperUpper(d, y, x), d, dst + (cb)*ldd); \
+    StorePanel(d, hn::ConcatLowerLower(d, y, x), dst + (ca)*ldd); \
+    StorePanel(d, hn::ConcatUpperUpper(d, y, x), dst + (cb)*ldd); \
   } while (0)
 
 template <class D, typename T>
-HWY_INLINE void Transpose4(D d, const T* HWY_RESTRICT src, size_t lds, float* HWY_RESTRICT dst,
+HWY_INLINE void Transpose4(D d, const T* HWY_RESTRICT src, size_t lds, T* HWY_RESTRICT dst,
                            size_t ldd) {
   const hn::Repartition<uint64_t, D> d64;
   RP_GEMM_LOAD_ROW(0);
@@ -174,14 +201,14 @@ HWY_INLINE void Transpose4(D d, const T* HWY_RESTRICT src, size_t lds, float* HW
   // u0: column 0, u2: column 1, u1: column 2, u3: column 3.
   RP_GEMM_S2(0, 2);
   RP_GEMM_S2(1, 3);
-  hn::StoreU(u0, d, dst);
-  hn::StoreU(u2, d, dst + ldd);
-  hn::StoreU(u1, d, dst + 2 * ldd);
-  hn::StoreU(u3, d, dst + 3 * ldd);
+  StorePanel(d, u0, dst);
+  StorePanel(d, u2, dst + ldd);
+  StorePanel(d, u1, dst + 2 * ldd);
+  StorePanel(d, u3, dst + 3 * ldd);
 }
 
 template <class D, typename T>
-HWY_INLINE void Transpose8(D d, const T* HWY_RESTRICT src, size_t lds, float* HWY_RESTRICT dst,
+HWY_INLINE void Transpose8(D d, const T* HWY_RESTRICT src, size_t lds, T* HWY_RESTRICT dst,
                            size_t ldd) {
   const hn::Repartition<uint64_t, D> d64;
   RP_GEMM_LOAD_ROW(0);
@@ -216,7 +243,7 @@ HWY_INLINE void Transpose8(D d, const T* HWY_RESTRICT src, size_t lds, float* HW
              v##b = hn::OddEvenBlocks(u##b, hn::SwapAdjacentBlocks(u##a))
 
 template <class D, typename T>
-HWY_INLINE void Transpose16(D d, const T* HWY_RESTRICT src, size_t lds, float* HWY_RESTRICT dst,
+HWY_INLINE void Transpose16(D d, const T* HWY_RESTRICT src, size_t lds, T* HWY_RESTRICT dst,
                             size_t ldd) {
   const hn::Repartition<uint64_t, D> d64;
   RP_GEMM_LOAD_ROW(0);
@@ -285,7 +312,7 @@ HWY_INLINE void Transpose16(D d, const T* HWY_RESTRICT src, size_t lds, float* H
 
 // L x L block (L = GemmTransposeLanes(d) != 0) of src into dst (see Transpose4).
 template <class D, typename T>
-HWY_INLINE void TransposeBlock(D d, const T* HWY_RESTRICT src, size_t lds, float* HWY_RESTRICT dst,
+HWY_INLINE void TransposeBlock(D d, const T* HWY_RESTRICT src, size_t lds, T* HWY_RESTRICT dst,
                                size_t ldd) {
 #if !HWY_HAVE_SCALABLE && HWY_TARGET != HWY_SCALAR
   constexpr size_t kL = GemmTransposeLanes(D());
@@ -305,13 +332,13 @@ HWY_INLINE void TransposeBlock(D d, const T* HWY_RESTRICT src, size_t lds, float
 // Packs `rows` rows (of W, stride ldw, starting at the block's first row and column) and kc
 // columns into ceil(rows / nr) panels of kc x nr floats, consecutive in `wp`.
 template <typename T>
-void PackW(const T* HWY_RESTRICT w, size_t ldw, size_t rows, size_t kc, float* HWY_RESTRICT wp) {
+void PackW(const T* HWY_RESTRICT w, size_t ldw, size_t rows, size_t kc, T* HWY_RESTRICT wp) {
   const GemmTag d;
   const size_t lanes = hn::Lanes(d);
   const size_t nr = kGemmNV * lanes;
   constexpr size_t kL = GemmTransposeLanes(GemmTag());
   for (size_t j = 0; j < rows; j += nr) {
-    float* HWY_RESTRICT panel = wp + (j / nr) * kc * nr;
+    T* HWY_RESTRICT panel = wp + (j / nr) * kc * nr;
     for (size_t jj = 0; jj < nr; jj += lanes) {
       // Rows of this lane group that exist (the last panel may be ragged).
       const size_t valid = j + jj >= rows ? 0 : std::min(lanes, rows - j - jj);
@@ -324,7 +351,7 @@ void PackW(const T* HWY_RESTRICT w, size_t ldw, size_t rows, size_t kc, float* H
       }
       for (size_t r = 0; r < lanes; ++r) {
         for (size_t k2 = kk; k2 < kc; ++k2) {
-          panel[k2 * nr + jj + r] = r < valid ? ToF32(src[r * ldw + k2]) : 0.0f;
+          panel[k2 * nr + jj + r] = r < valid ? src[r * ldw + k2] : T();  // T(): +0
         }
       }
     }
@@ -345,7 +372,10 @@ inline void PackA(const float* HWY_RESTRICT a, size_t lda, size_t rows, size_t k
 // ap[i * kGemmKC + kk] * wp[kk * nr + j]. Accumulators are named registers c<i>_<v>.
 #define RP_GEMM_DECL(i, v) auto c##i##_##v = hn::Zero(d);
 #define RP_GEMM_DECL_ROW(i) RP_GEMM_VECS(RP_GEMM_DECL, i)
-#define RP_GEMM_LOADW(v) const auto w##v = hn::LoadU(d, wk + v * N);
+#define RP_GEMM_PREFETCH(i, v) hwy::Prefetch(c + i * ldc + v * N);
+#define RP_GEMM_PREFETCH_ROW(i) \
+  RP_GEMM_VECS(RP_GEMM_PREFETCH, i) hwy::Prefetch(c + i * ldc + nr - 1);
+#define RP_GEMM_LOADW(v) const auto w##v = LoadPanel(d, wk + v * N);
 #define RP_GEMM_FMA(i, v) c##i##_##v = hn::MulAdd(a##i, w##v, c##i##_##v);
 #define RP_GEMM_ROW_FMA(i)                         \
   {                                                \
@@ -361,14 +391,21 @@ inline void PackA(const float* HWY_RESTRICT a, size_t lda, size_t rows, size_t k
   }
 #define RP_GEMM_ADD_ROW(i) RP_GEMM_VECS(RP_GEMM_ADD, i)
 
-HWY_INLINE void MicroKernel(size_t kc, const float* HWY_RESTRICT ap, const float* HWY_RESTRICT wp,
+template <typename T>
+HWY_INLINE void MicroKernel(size_t kc, const float* HWY_RESTRICT ap, const T* HWY_RESTRICT wp,
                             float* HWY_RESTRICT c, size_t ldc, bool accumulate) {
   const GemmTag d;
   const size_t N = hn::Lanes(d);
   const size_t nr = kGemmNV * N;
+  // The C tile is read (or written) only after the k loop: start fetching its lines now so
+  // the ~kc * mr / 2 cycles of FMAs hide their latency (C lives in L3 or DRAM between the
+  // k/kc passes).
+  if (accumulate) {
+    RP_GEMM_ROWS(RP_GEMM_PREFETCH_ROW)
+  }
   RP_GEMM_ROWS(RP_GEMM_DECL_ROW)
   for (size_t kk = 0; kk < kc; ++kk) {
-    const float* HWY_RESTRICT wk = wp + kk * nr;
+    const T* HWY_RESTRICT wk = wp + kk * nr;
     const float* HWY_RESTRICT ak = ap + kk;
     RP_GEMM_VLIST(RP_GEMM_LOADW)
     RP_GEMM_ROWS(RP_GEMM_ROW_FMA)
@@ -382,6 +419,8 @@ HWY_INLINE void MicroKernel(size_t kc, const float* HWY_RESTRICT ap, const float
 
 #undef RP_GEMM_DECL
 #undef RP_GEMM_DECL_ROW
+#undef RP_GEMM_PREFETCH
+#undef RP_GEMM_PREFETCH_ROW
 #undef RP_GEMM_LOADW
 #undef RP_GEMM_FMA
 #undef RP_GEMM_ROW_FMA
@@ -402,8 +441,8 @@ void GemmBlock(const float* HWY_RESTRICT a, size_t lda, const T* HWY_RESTRICT w,
   const size_t kc = static_cast<size_t>(b.kc), mc = static_cast<size_t>(b.mc);
   const size_t nc = static_cast<size_t>(b.nc);
   float* HWY_RESTRICT ap = buf;
-  float* HWY_RESTRICT wp = ap + mc * kc;
-  float* HWY_RESTRICT tile = wp + nc * kc;
+  T* HWY_RESTRICT wp = reinterpret_cast<T*>(ap + mc * kc);
+  float* HWY_RESTRICT tile = ap + mc * kc + nc * kc;
   for (size_t j3 = n0; j3 < n1; j3 += nc) {
     const size_t nb = std::min(nc, n1 - j3);
     for (size_t p = 0; p < k; p += kc) {
@@ -414,7 +453,7 @@ void GemmBlock(const float* HWY_RESTRICT a, size_t lda, const T* HWY_RESTRICT w,
         const size_t mb = std::min(mc, m1 - i2);
         PackA(a + i2 * lda + p, lda, mb, kb, ap);
         for (size_t j1 = 0; j1 < nb; j1 += nr) {
-          const float* HWY_RESTRICT wpanel = wp + (j1 / nr) * kb * nr;
+          const T* HWY_RESTRICT wpanel = wp + (j1 / nr) * kb * nr;
           const size_t cols = std::min(nr, nb - j1);
           for (size_t i1 = 0; i1 < mb; i1 += mr) {
             const size_t rows = std::min(mr, mb - i1);

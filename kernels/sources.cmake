@@ -2,5 +2,6 @@
 target_sources(roofprof_core PRIVATE
   kernels/gemm.cc
   kernels/model_util.cc
+  kernels/openblas.cc
   kernels/registry.cc
 )
