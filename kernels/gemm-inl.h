@@ -438,11 +438,15 @@ void GemmBlock(const float* HWY_RESTRICT a, size_t lda, const T* HWY_RESTRICT w,
                size_t k, float* HWY_RESTRICT buf) {
   const GemmBlocking b = ThisTargetBlocking();
   const size_t mr = static_cast<size_t>(b.mr), nr = static_cast<size_t>(b.nr);
-  const size_t kc = static_cast<size_t>(b.kc), mc = static_cast<size_t>(b.mc);
-  const size_t nc = static_cast<size_t>(b.nc);
+  const size_t kc = static_cast<size_t>(b.kc);
+  // Blocks of equal size (at most mc and nc), so the loops end on no sliver.
+  const size_t mc =
+      static_cast<size_t>(GemmBalancedBlock(static_cast<int64_t>(m1 - m0), b.mc, b.mr));
+  const size_t nc =
+      static_cast<size_t>(GemmBalancedBlock(static_cast<int64_t>(n1 - n0), b.nc, b.nr));
   float* HWY_RESTRICT ap = buf;
-  T* HWY_RESTRICT wp = reinterpret_cast<T*>(ap + mc * kc);
-  float* HWY_RESTRICT tile = ap + mc * kc + nc * kc;
+  T* HWY_RESTRICT wp = reinterpret_cast<T*>(ap + static_cast<size_t>(b.mc) * kc);
+  float* HWY_RESTRICT tile = ap + static_cast<size_t>(b.mc + b.nc) * kc;
   for (size_t j3 = n0; j3 < n1; j3 += nc) {
     const size_t nb = std::min(nc, n1 - j3);
     for (size_t p = 0; p < k; p += kc) {

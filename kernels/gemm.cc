@@ -156,13 +156,14 @@ double GemmReferenceDot(const float* a, const hwy::bfloat16_t* w, int64_t k, dou
 // ---------------------------------------------------------------------------------------
 // Work model of one run (steady state: the harness runs back to back, so what fits in a
 // cache between runs stays there). Per thread block m_t x n_t of the grid, with
-// Mp = m_t rounded up to mr, Np = n_t rounded up to nr, and jb = ceil(n_t/nc),
-// pb = ceil(k/kc), ib = ceil(m_t/mc) blocks:
+// Mp = m_t rounded up to mr, Np = n_t rounded up to nr, jb = ceil(n_t/nc), pb = ceil(k/kc),
+// ib = ceil(m_t/mc) blocks (of equal size, as GemmBlock cuts them), R = 4 bytes per A and C
+// element and wb per weight (4 f32, 2 bf16; packed W panels keep the weight format):
 //   flops       = 2 m n k (padding lanes are not counted: they do no useful work).
-//   compulsory  = A (m k 4) + W (n k wbytes) + C written (m n 4).
-//   L1 (core loads/stores): micro-kernel W vectors Mp/mr * Np * k * 4 and A broadcasts
-//     Np/nr * Mp * k * 4; C tiles stored pb times and re-loaded pb - 1 times (Mp Np 4 each);
-//     packing reads A jb times and W once, and writes A~ (Mp k 4 per jb) and W~ (Np k 4).
+//   compulsory  = A (m k R) + W (n k wb) + C written (m n R).
+//   L1 (core loads/stores): micro-kernel W vectors Mp/mr * Np * k * wb and A broadcasts
+//     Np/nr * Mp * k * R; C tiles stored pb times and re-loaded pb - 1 times (Mp Np R each);
+//     packing reads A jb times and W once, and writes A~ (Mp k R per jb) and W~ (Np k wb).
 //   Beyond L1, each stream crosses every level between the core and the level where its data
 //   lives (ResidentLevel of what passes between two uses):
 //     A~ micro-panels: re-read once per W micro-panel (Np/nr times), from the level holding
@@ -171,12 +172,12 @@ double GemmReferenceDot(const float* a, const hwy::bfloat16_t* w, int64_t k, dou
 //       plus the A block;
 //     C tiles: pb reads (the first is the write-allocate) and pb write-backs, from the level
 //       holding the thread's C columns of one W block plus both packed blocks;
-//     raw A and W: read by packing from the level the whole working set (A, W, C, workspace)
-//       lives in between runs (raw A re-reads for jb > 1 from where A stays);
+//     raw A and W: read by packing from the level the whole working set (A, W, C, packed
+//       blocks) lives in between runs (raw A re-reads for jb > 1 from where A stays);
 //     C between runs: if C tiles live closer than the working set, each C line is also
 //       fetched from and written back to the working set's level once per run.
 // Edge tiles (computed into a scratch tile, then copied) and the packed blocks' zero padding
-// loads are counted as full tiles; the scratch copies themselves are not counted.
+// are counted as full tiles; the scratch copies themselves are not counted.
 
 namespace {
 
@@ -213,9 +214,9 @@ WorkModel GemmWorkModel(int64_t m, int64_t n, int64_t k, GemmWeights weights, co
     const auto rows = GemmPartRange(m, grid.tm, t / grid.tn, b.mr);
     const auto cols = GemmPartRange(n, grid.tn, t % grid.tn, b.nr);
     packed_bytes +=
-        static_cast<double>(std::min<int64_t>(b.mc, RoundUp(rows.second - rows.first, b.mr)) +
-                            std::min<int64_t>(b.nc, RoundUp(cols.second - cols.first, b.nr))) *
-        static_cast<double>(std::min<int64_t>(b.kc, k)) * 4;
+        (static_cast<double>(GemmBalancedBlock(rows.second - rows.first, b.mc, b.mr)) * 4 +
+         static_cast<double>(GemmBalancedBlock(cols.second - cols.first, b.nc, b.nr)) * wb) *
+        static_cast<double>(std::min<int64_t>(b.kc, k));
   }
   const int run_level = ResidentLevel(model.compulsory_bytes + packed_bytes, ctx);
 
@@ -232,10 +233,13 @@ WorkModel GemmWorkModel(int64_t m, int64_t n, int64_t k, GemmWeights weights, co
     const double pb = static_cast<double>(CeilDiv(k, b.kc));
     const double ib = static_cast<double>(CeilDiv(mt, b.mc));
     const double kc = static_cast<double>(std::min<int64_t>(b.kc, k));
-    const double a_block = std::min(static_cast<double>(b.mc), mp) * kc * 4;
-    const double w_block = std::min(static_cast<double>(b.nc), np) * kc * 4;
-    const double w_panel = static_cast<double>(b.nr) * kc * 4;
-    const double c_cols = mp * std::min(static_cast<double>(b.nc), np) * 4;
+    // Blocks as GemmBlock cuts them: equal sizes of at most mc and nc.
+    const double mcb = static_cast<double>(GemmBalancedBlock(mt, b.mc, b.mr));
+    const double ncb = static_cast<double>(GemmBalancedBlock(nt, b.nc, b.nr));
+    const double a_block = mcb * kc * 4;
+    const double w_block = ncb * kc * wb;  // packed panels keep the weight format
+    const double w_panel = static_cast<double>(b.nr) * kc * wb;
+    const double c_cols = mp * ncb * 4;
     const int la = level_of(a_block + w_panel);
     const int lw = level_of(w_block + a_block);
     const int lc = level_of(c_cols + w_block + a_block);
@@ -244,10 +248,10 @@ WorkModel GemmWorkModel(int64_t m, int64_t n, int64_t k, GemmWeights weights, co
     lw_max = std::max(lw_max, lw);
     lc_max = std::max(lc_max, lc);
 
-    kernel_w.Add(mp / b.mr * np * kd * 4, 0, 0);
+    kernel_w.Add(mp / b.mr * np * kd * wb, 0, 0);
     kernel_a.Add(np / b.nr * mp * kd * 4, 0, 0);
     if (la > 0) a_refill.Add(np / b.nr * mp * kd * 4, 1, la);
-    if (lw > 0) w_refill.Add(np * kd * 4 * ib, 1, lw);
+    if (lw > 0) w_refill.Add(np * kd * wb * ib, 1, lw);
     c_tiles.Add((2 * pb - 1) * mp * np * 4, 0, 0);
     if (lc > 0) c_tiles.Add(2 * pb * mp * np * 4, 1, lc);
     if (lc < run_level)
@@ -259,9 +263,9 @@ WorkModel GemmWorkModel(int64_t m, int64_t n, int64_t k, GemmWeights weights, co
     pack.Add(a_raw * jb + w_raw, 0, 0);
     pack.Add(a_raw + w_raw, 1, run_level);
     if (jb > 1 && l_a_raw > 0) pack.Add(a_raw * (jb - 1), 1, l_a_raw);
-    pack.Add(mp * kd * 4 * jb + np * kd * 4, 0, 0);
+    pack.Add(mp * kd * 4 * jb + np * kd * wb, 0, 0);
     if (la > 0) pack.Add(mp * kd * 4 * jb, 1, la);
-    if (lw > 0) pack.Add(np * kd * 4, 1, lw);
+    if (lw > 0) pack.Add(np * kd * wb, 1, lw);
   }
   for (const Stream* s : {&kernel_w, &kernel_a, &a_refill, &w_refill, &c_tiles, &pack, &c_run}) {
     AddTraffic(&model.bytes, s->bytes);

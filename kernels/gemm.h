@@ -37,6 +37,16 @@ struct GemmGrid {
 };
 GemmGrid ChooseGemmGrid(int64_t m, int64_t n, int threads, const GemmBlocking& b);
 
+// The block size a loop over `extent` in blocks of at most `max_block` uses: the fewest
+// blocks, equal in size up to `align` (max_block is a multiple of align), so no loop ends on
+// a sliver (2048 rows in blocks of 336 are 7 x 294 rather than 6 x 336 + 32).
+inline int64_t GemmBalancedBlock(int64_t extent, int64_t max_block, int64_t align) {
+  if (extent <= 0) return max_block;
+  const int64_t blocks = (extent + max_block - 1) / max_block;
+  const int64_t even = (extent + blocks - 1) / blocks;
+  return (even + align - 1) / align * align;
+}
+
 // [begin, end) of part `i` of `parts` over [0, extent), cut at multiples of `align` so only
 // the last part has a ragged edge.
 std::pair<int64_t, int64_t> GemmPartRange(int64_t extent, int parts, int i, int64_t align);
