@@ -143,7 +143,7 @@ HWY_INLINE void StorePanel(D d, hn::Vec<D> v, float* HWY_RESTRICT p) {
   hn::StoreU(v, d, p);
 }
 template <class D>
-HWY_INLINE void StorePanel(D d, hn::Vec<D> v, hwy::bfloat16_t* HWY_RESTRICT p) {
+HWY_INLINE void StorePanel(D /* d */, hn::Vec<D> v, hwy::bfloat16_t* HWY_RESTRICT p) {
   const hn::Rebind<hwy::bfloat16_t, D> dbf;
   hn::StoreU(hn::DemoteTo(dbf, v), dbf, p);
 }

@@ -36,6 +36,7 @@ HWY_AFTER_NAMESPACE();
 #include <stdexcept>
 
 #include "kernels/model_util.h"
+#include "kernels/openblas.h"
 #include "src/error.h"
 #include "src/hwy_dispatch.h"
 #include "src/targets.h"
@@ -502,6 +503,9 @@ KernelInfo MakeGemmInfo(const std::string& name, const std::string& summary) {
 }  // namespace
 
 void RegisterGemmKernels(std::vector<KernelInfo>* out) {
+  // The OpenBLAS baseline measures gemm_f32's work (and gemv_f32's); installing it with the
+  // kernels links it into every binary that has them.
+  RegisterOpenBlasBaseline();
   out->push_back(MakeGemmInfo<float>(
       "gemm_f32",
       "prefill GEMM C = A W^T, f32 activations and weights (packed, register-blocked)"));

@@ -8,11 +8,11 @@
 #include <algorithm>
 #include <climits>
 #include <cstdint>
-#include <mutex>
 
 #include "hwy/base.h"
 #include "kernels/gemm.h"
 #include "src/error.h"
+#include "src/kernel_runner.h"
 #include "src/memory.h"
 
 namespace roofprof {
@@ -180,5 +180,7 @@ std::unique_ptr<Workload> MakeBaselineWorkload(const std::string& library,
   return std::make_unique<OpenBlasWorkload>(lib, kernel, own->shape(), std::move(own), m, n, k,
                                             kernel == "gemv_f32" && m == 1, threads);
 }
+
+void RegisterOpenBlasBaseline() { SetBaselineFactory(&MakeBaselineWorkload); }
 
 }  // namespace roofprof

@@ -21,6 +21,10 @@ std::unique_ptr<Workload> MakeBaselineWorkload(const std::string& library,
                                                const std::string& kernel, const Shape& shape,
                                                int threads, std::string* why_not);
 
+// Installs MakeBaselineWorkload as the kernel runner's baseline factory (`roofprof kernels
+// --baseline openblas`).
+void RegisterOpenBlasBaseline();
+
 }  // namespace roofprof
 
 #endif  // ROOFPROF_KERNELS_OPENBLAS_H_
