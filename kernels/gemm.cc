@@ -60,6 +60,13 @@ int64_t RoundUp(int64_t a, int64_t b) { return CeilDiv(a, b) * b; }
 
 }  // namespace
 
+// Threads own independent blocks of C (no shared packing, no barriers inside a run): each
+// packs its own A rows and W rows, (m_t + n_t) k elements against 2 m_t n_t k flops, so the
+// grid minimizes m_t + n_t. With 2 threads and prefill shapes (n >= m) that is two column
+// halves: each thread streams half of W, and both read A (the smaller operand). With 16-64
+// threads the grid goes 2-D (m=512, n=4096 on 64 threads: 2 x 32 blocks of 256 x 128), and
+// the A rows a row of threads shares are packed once per thread: about one packed element per
+// 170 flops there, a cost BLIS avoids by packing A cooperatively (a barrier per block).
 GemmGrid ChooseGemmGrid(int64_t m, int64_t n, int threads, const GemmBlocking& b) {
   GemmGrid best;
   int64_t best_cost = std::numeric_limits<int64_t>::max();
