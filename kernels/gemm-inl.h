@@ -27,10 +27,10 @@
 //       pays a pipeline fill and drain of ~100 cycles; kc = 384 gives it kc * mr * nv / 2 =
 //       5376 FMA cycles (AVX-512) to hide them. The f32 W micro-panel (kc x nr) then fills L1
 //       (48 KiB; 24 KiB as bf16) and partly streams from L2 at 128 B per 14 cycles, which L2
-//       sustains: kc = L1 / (nr * R), a multiple of 16 (64-byte rows), at most 768. Measured
-//       (1 thread, AVX-512, best/median GFLOP/s of 8 interleaved runs): 2048^3 160/155 with
-//       kc = 192 (panel in half of L1) against 169/163 with kc = 384; 512x4096x4096 142/134
-//       against 157/153.
+//       sustains: kc = L1 / (nr * R), a multiple of 16 (64-byte rows), at most 768.
+//       Measured (1 thread, AVX-512, GFLOP/s over process CPU time on the shared 2-core
+//       machine, best/median of 8 interleaved runs): 2048^3 160/155 with kc = 192 (panel in
+//       half of L1) against 169/163 with kc = 384; 512x4096x4096 142/134 against 157/153.
 //   mc: the packed A block (mc x kc) stays in L2 across the j1 loop: half of L2 ->
 //       mc = 512 KiB / (kc * R), a multiple of mr.
 //   nc: the packed W block (kc x nc) stays in L3 across the i2 loop: half a core's L3
@@ -102,8 +102,8 @@ inline constexpr int kGemmL2Budget = 512 << 10;
 inline constexpr int kGemmL3Budget = 2 << 20;
 
 constexpr int GemmRoundDown(int x, int multiple) { return x / multiple * multiple; }
-// kc from the L1 budget, at least 64 and at most 768 (so the scalar target, nr = 2, does not
-// get a 12k-deep panel).
+// kc from the L1 budget, at least 64 and at most 768 (so 128-bit and scalar targets, nr = 8
+// and 2, do not get 1.5k- and 6k-deep panels whose A block would leave L2 with few rows).
 inline constexpr int kGemmKC = std::min(
     768, std::max(64, GemmRoundDown(kGemmL1Budget / (kGemmNV * kGemmNominalLanes * 4), 16)));
 inline constexpr int kGemmMC =

@@ -381,7 +381,8 @@ class GemmWorkload : public Workload {
   std::string name() const override { return name_; }
   Shape shape() const override { return {{"m", m_}, {"n", n_}, {"k", k_}}; }
   std::string description() const override {
-    return kBf16 ? "prefill GEMM, bf16 weights widened to f32 when packed, f32 accumulation"
+    return kBf16 ? "prefill GEMM, bf16 weights (packed as bf16, widened in the micro-kernel), f32 "
+                   "accumulation"
                  : "prefill GEMM, f32 weights";
   }
 
@@ -432,11 +433,10 @@ class GemmWorkload : public Workload {
   }
 
   double Run(int64_t target) override {
-    if (kBf16) {
-      GemmBf16(target, A(), k_, reinterpret_cast<const hwy::bfloat16_t*>(W()), k_, C(), n_, m_, n_,
-               k_, &ws_);
+    if constexpr (kBf16) {
+      GemmBf16(target, A(), k_, W(), k_, C(), n_, m_, n_, k_, &ws_);
     } else {
-      GemmF32(target, A(), k_, reinterpret_cast<const float*>(W()), k_, C(), n_, m_, n_, k_, &ws_);
+      GemmF32(target, A(), k_, W(), k_, C(), n_, m_, n_, k_, &ws_);
     }
     // One output per row, spread over the columns.
     double sum = 0;
@@ -517,7 +517,8 @@ void RegisterGemmKernels(std::vector<KernelInfo>* out) {
       "gemm_f32",
       "prefill GEMM C = A W^T, f32 activations and weights (packed, register-blocked)"));
   out->push_back(MakeGemmInfo<hwy::bfloat16_t>(
-      "gemm_bf16", "prefill GEMM C = A W^T, bf16 weights widened when packed, f32 accumulation"));
+      "gemm_bf16",
+      "prefill GEMM C = A W^T, bf16 weights widened in the micro-kernel, f32 accumulation"));
 }
 
 }  // namespace roofprof
