@@ -24,13 +24,17 @@
 // Cache blocking (Zen 5: L1d 48 KiB, L2 1 MiB per core, L3 32 MiB per 8-core CCD = 4 MiB per
 // core), with R = 4 bytes per packed A element and per f32 weight:
 //   kc: every micro-kernel call loads and stores its C tile once (k/kc passes over C) and
-//       pays a pipeline fill and drain of ~100 cycles; kc = 384 gives it kc * mr * nv / 2 =
-//       5376 FMA cycles (AVX-512) to hide them. The f32 W micro-panel (kc x nr) then fills L1
-//       (48 KiB; 24 KiB as bf16) and partly streams from L2 at 128 B per 14 cycles, which L2
-//       sustains: kc = L1 / (nr * R), a multiple of 16 (64-byte rows), at most 768.
-//       Measured (1 thread, AVX-512, GFLOP/s over process CPU time on the shared 2-core
-//       machine, best/median of 8 interleaved runs): 2048^3 160/155 with kc = 192 (panel in
-//       half of L1) against 169/163 with kc = 384; 512x4096x4096 142/134 against 157/153.
+//       pays a fixed ~200 cycles (2 mr nv C vector loads and stores, C prefetches, pipeline
+//       fill and drain). kc is chosen so a call runs 7168 FMA cycles and that cost stays under
+//       3%: kc = 2 * 7168 / (mr * nv), a multiple of 16 (64-byte rows), at most 768 -> 512 for
+//       14 x 2 vectors, 768 for 6 x 2 and 4 x 2. Both micro-panels then stream from L2 (the
+//       f32 W panel, kc x nr x R = 64 KiB on AVX-512, exceeds the 48 KiB L1): 128 + 56 bytes
+//       per 14-cycle k step, 13 B/cycle, well within L2's bandwidth. The k loop is cut into
+//       equal blocks of at most kc (multiples of 16), so no pass is a short one where that
+//       helps (k = 600: 304 + 296 rather than 512 + 88). Measured (1 thread, AVX-512, f32,
+//       GFLOP/s over process CPU time with the other core busy, best of 5 interleaved runs,
+//       several runs): 2048^3 171 (kc 256), 178-184 (320), 181-186 (384), 187-195 (512);
+//       512x4096x4096 180-183 (384) against 182-186 (512).
 //   mc: the packed A block (mc x kc) stays in L2 across the j1 loop: half of L2 ->
 //       mc = 512 KiB / (kc * R), a multiple of mr.
 //   nc: the packed W block (kc x nc) stays in L3 across the i2 loop: half a core's L3
@@ -81,31 +85,27 @@ namespace hn = hwy::HWY_NAMESPACE;
 #if HWY_TARGET == HWY_EMU128 || HWY_TARGET == HWY_SCALAR
 #define RP_GEMM_ROWS RP_GEMM_R4
 inline constexpr int kGemmMR = 4;
-inline constexpr int kGemmNominalLanes = HWY_TARGET == HWY_SCALAR ? 1 : 4;
 #elif HWY_ARCH_X86 && HWY_TARGET > HWY_AVX3
 #define RP_GEMM_ROWS RP_GEMM_R6
 inline constexpr int kGemmMR = 6;
-inline constexpr int kGemmNominalLanes = HWY_TARGET == HWY_AVX2 ? 8 : 4;
 #else
 #define RP_GEMM_ROWS RP_GEMM_R14
 inline constexpr int kGemmMR = 14;
-// Scalable vectors (SVE, RVV) are sized for 256 bits when deriving kc.
-inline constexpr int kGemmNominalLanes = HWY_HAVE_SCALABLE ? 8 : HWY_MAX_BYTES / 4;
 #endif
 #define RP_GEMM_VECS RP_GEMM_V2
 #define RP_GEMM_VLIST RP_GEMM_VLIST2
 inline constexpr int kGemmNV = 2;
 
-// Cache budgets (Zen 5 numbers, derivation above).
-inline constexpr int kGemmL1Budget = 48 << 10;
+// FMA cycles per micro-kernel call and cache budgets (Zen 5 numbers, derivation above).
+inline constexpr int kGemmCallCycles = 7168;
 inline constexpr int kGemmL2Budget = 512 << 10;
 inline constexpr int kGemmL3Budget = 2 << 20;
 
 constexpr int GemmRoundDown(int x, int multiple) { return x / multiple * multiple; }
-// kc from the L1 budget, at least 64 and at most 768 (so 128-bit and scalar targets, nr = 8
-// and 2, do not get 1.5k- and 6k-deep panels whose A block would leave L2 with few rows).
-inline constexpr int kGemmKC = std::min(
-    768, std::max(64, GemmRoundDown(kGemmL1Budget / (kGemmNV * kGemmNominalLanes * 4), 16)));
+// kc from the cycles per call (kc * mr * nv FMAs at 2 per cycle), at most 768 so the A block
+// keeps a dozen or more register tiles of rows in half of L2.
+inline constexpr int kGemmKC =
+    std::min(768, GemmRoundDown(2 * kGemmCallCycles / (kGemmMR * kGemmNV), 16));
 inline constexpr int kGemmMC =
     std::max(kGemmMR, GemmRoundDown(kGemmL2Budget / (kGemmKC * 4), kGemmMR));
 
@@ -438,15 +438,16 @@ void GemmBlock(const float* HWY_RESTRICT a, size_t lda, const T* HWY_RESTRICT w,
                size_t k, float* HWY_RESTRICT buf) {
   const GemmBlocking b = ThisTargetBlocking();
   const size_t mr = static_cast<size_t>(b.mr), nr = static_cast<size_t>(b.nr);
-  const size_t kc = static_cast<size_t>(b.kc);
-  // Blocks of equal size (at most mc and nc), so the loops end on no sliver.
+  // Blocks of equal size (at most kc, mc and nc), so the loops end on no sliver.
+  const size_t kc = static_cast<size_t>(GemmBalancedBlock(static_cast<int64_t>(k), b.kc, 16));
   const size_t mc =
       static_cast<size_t>(GemmBalancedBlock(static_cast<int64_t>(m1 - m0), b.mc, b.mr));
   const size_t nc =
       static_cast<size_t>(GemmBalancedBlock(static_cast<int64_t>(n1 - n0), b.nc, b.nr));
+  // Buffer layout for the largest blocks: A~ rows have stride kGemmKC = b.kc.
   float* HWY_RESTRICT ap = buf;
-  T* HWY_RESTRICT wp = reinterpret_cast<T*>(ap + static_cast<size_t>(b.mc) * kc);
-  float* HWY_RESTRICT tile = ap + static_cast<size_t>(b.mc + b.nc) * kc;
+  T* HWY_RESTRICT wp = reinterpret_cast<T*>(ap + static_cast<size_t>(b.mc) * kGemmKC);
+  float* HWY_RESTRICT tile = ap + static_cast<size_t>(b.mc + b.nc) * kGemmKC;
   for (size_t j3 = n0; j3 < n1; j3 += nc) {
     const size_t nb = std::min(nc, n1 - j3);
     for (size_t p = 0; p < k; p += kc) {

@@ -165,7 +165,7 @@ double GemmReferenceDot(const float* a, const hwy::bfloat16_t* w, int64_t k, dou
 // Work model of one run (steady state: the harness runs back to back, so what fits in a
 // cache between runs stays there). Per thread block m_t x n_t of the grid, with
 // Mp = m_t rounded up to mr, Np = n_t rounded up to nr, jb = ceil(n_t/nc), pb = ceil(k/kc),
-// ib = ceil(m_t/mc) blocks (of equal size, as GemmBlock cuts them), R = 4 bytes per A and C
+// ib = ceil(m_t/mc) blocks (of equal size, as GemmBlock cuts them; kc too), R = 4 bytes per A and C
 // element and wb per weight (4 f32, 2 bf16; packed W panels keep the weight format):
 //   flops       = 2 m n k (padding lanes are not counted: they do no useful work).
 //   compulsory  = A (m k R) + W (n k wb) + C written (m n R).
@@ -224,7 +224,7 @@ WorkModel GemmWorkModel(int64_t m, int64_t n, int64_t k, GemmWeights weights, co
     packed_bytes +=
         (static_cast<double>(GemmBalancedBlock(rows.second - rows.first, b.mc, b.mr)) * 4 +
          static_cast<double>(GemmBalancedBlock(cols.second - cols.first, b.nc, b.nr)) * wb) *
-        static_cast<double>(std::min<int64_t>(b.kc, k));
+        static_cast<double>(std::min<int64_t>(GemmBalancedBlock(k, b.kc, 16), k));
   }
   const int run_level = ResidentLevel(model.compulsory_bytes + packed_bytes, ctx);
 
@@ -240,7 +240,7 @@ WorkModel GemmWorkModel(int64_t m, int64_t n, int64_t k, GemmWeights weights, co
     const double jb = static_cast<double>(CeilDiv(nt, b.nc));
     const double pb = static_cast<double>(CeilDiv(k, b.kc));
     const double ib = static_cast<double>(CeilDiv(mt, b.mc));
-    const double kc = static_cast<double>(std::min<int64_t>(b.kc, k));
+    const double kc = static_cast<double>(std::min<int64_t>(GemmBalancedBlock(k, b.kc, 16), k));
     // Blocks as GemmBlock cuts them: equal sizes of at most mc and nc.
     const double mcb = static_cast<double>(GemmBalancedBlock(mt, b.mc, b.mr));
     const double ncb = static_cast<double>(GemmBalancedBlock(nt, b.nc, b.nr));

@@ -218,9 +218,10 @@ TEST(GemmTest, BlockingIsConsistent) {
     EXPECT_EQ(b.mc % b.mr, 0) << t;
     EXPECT_EQ(b.nc % b.nr, 0) << t;
     EXPECT_EQ(b.kc % 16, 0) << t;
-    // The f32 W micro-panel fits a 48 KiB L1, the A block half of a 1 MiB L2.
-    EXPECT_LE(b.kc * b.nr * 4, 48 << 10) << t;
+    // At most 768 deep; the A block fits half of a 1 MiB L2, the W block 2 MiB of L3.
+    EXPECT_LE(b.kc, 768) << t;
     EXPECT_LE(b.mc * b.kc * 4, 512 << 10) << t;
+    EXPECT_LE(static_cast<int64_t>(b.nc) * b.kc * 4, 2 << 20) << t;
   }
 }
 
