@@ -219,6 +219,8 @@ class Prober {
       clockT_ = kClockAddsPerIteration / t.best / 1e9;
     }
     m_.cpu.clock_ghz = clock1_;
+    m_.cpu.clock_all_ghz = clockT_;
+    m_.cpu.all_threads = threads_;
     m_.cpu.clock_source =
         "measured: dependent integer-add chain (1 add/cycle), best of repetitions on 1 thread";
     if (threads_ > 1) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kernels/workload.h"
+#include "src/counters.h"
 #include "src/machine.h"
 #include "src/results.h"
 #include "src/topology.h"
@@ -56,6 +57,11 @@ void RunKernels(const Machine& machine, const Topology& topo, const KernelRunOpt
 // classification). Exposed for tests.
 KernelResult MeasureWorkload(Workload& w, const WorkModel& model, const Topology& topo,
                              int threads, int64_t target, bool quick, bool verify);
+
+// Sets r's FLOPs and bytes from counter readings where available (hardware counters first,
+// then software-defined events), else from the model, with their provenance and events.
+void ApplyCounts(const WorkModel& model, const std::vector<CounterReading>& readings,
+                 KernelResult* r);
 
 // Fills the classification fields of `r` from `machine`.
 void ClassifyResult(const Machine& machine, KernelResult* r);

@@ -56,6 +56,8 @@ std::string MachineToJsonText(const Machine& m) {
               {"available_cpus", m.cpu.available_cpus},
               {"clock_ghz", NumberOrNull(m.cpu.clock_ghz)},
               {"clock_source", m.cpu.clock_source},
+              {"clock_all_threads_ghz", NumberOrNull(m.cpu.clock_all_ghz)},
+              {"all_threads", m.cpu.all_threads},
               {"nominal_ghz", NumberOrNull(m.cpu.nominal_ghz)},
               {"hypervisor", m.cpu.hypervisor},
               {"targets", m.cpu.targets}};
@@ -140,6 +142,11 @@ Machine MachineFromJsonText(const std::string& text, const std::string& file) {
                              ? static_cast<int>(cpu["available_cpus"].Integer(1, kMaxThreads))
                              : m.cpu.logical_cpus;
   if (cpu.Has("clock_source")) m.cpu.clock_source = cpu["clock_source"].String();
+  if (cpu.Has("clock_all_threads_ghz")) {
+    const double g = cpu["clock_all_threads_ghz"].NumberOrNull(0.01, 100);
+    m.cpu.clock_all_ghz = std::isnan(g) ? 0 : g;
+  }
+  if (cpu.Has("all_threads")) m.cpu.all_threads = static_cast<int>(cpu["all_threads"].Integer(0, kMaxThreads));
   if (cpu.Has("nominal_ghz")) {
     const double g = cpu["nominal_ghz"].NumberOrNull(0, 100);
     m.cpu.nominal_ghz = std::isnan(g) ? 0 : g;
@@ -236,6 +243,11 @@ Machine MachineFromJsonText(const std::string& text, const std::string& file) {
 
 Machine LoadMachine(const std::string& path) {
   return MachineFromJsonText(ReadTextFile(path, kMaxMachineFile), path);
+}
+
+double ClockFor(const Machine& m, int threads) {
+  return (threads > 1 && threads == m.cpu.all_threads && m.cpu.clock_all_ghz > 0) ? m.cpu.clock_all_ghz
+                                                                                   : m.cpu.clock_ghz;
 }
 
 const ComputeCeiling* FindCompute(const Machine& m, const std::string& precision,

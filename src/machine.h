@@ -23,7 +23,9 @@ struct CpuInfo {
   int logical_cpus = 0;             // in the machine
   int cores = 0;                    // in the machine
   int available_cpus = 0;           // usable by this process (affinity and cgroup quota)
-  double clock_ghz = 0;             // measured under load (dependent integer-add chain)
+  double clock_ghz = 0;             // measured under load (dependent integer-add chain), 1 thread
+  double clock_all_ghz = 0;         // the same with every probed thread busy (per thread)
+  int all_threads = 0;              // the "all threads" count the probe used
   std::string clock_source;         // how clock_ghz was obtained
   double nominal_ghz = 0;           // OS-reported nominal/base clock, 0 when unknown
   bool hypervisor = false;
@@ -89,6 +91,10 @@ struct Machine {
   bool write_allocate_counted = false;  // store/copy/triad count only explicit bytes
   std::vector<std::string> notes;       // context and warnings, in order of discovery
 };
+
+// Clock (GHz) measured with `threads` busy threads: clock_all_ghz for the all-thread count,
+// else clock_ghz.
+double ClockFor(const Machine& m, int threads);
 
 // Serialises to the roofprof.machine/1 layout.
 std::string MachineToJsonText(const Machine& m);

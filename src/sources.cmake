@@ -1,5 +1,7 @@
 # Core library sources under src/ (topology, harness, machine model, reports, ...).
 target_sources(roofprof_core PRIVATE
+  src/counter_events.cc
+  src/counters.cc
   src/console.cc
   src/advice.cc
   src/cpu_db.cc
@@ -10,9 +12,17 @@ target_sources(roofprof_core PRIVATE
   src/json_util.cc
   src/machine.cc
   src/memory.cc
+  src/report/charts.cc
+  src/report/compare.cc
+  src/report/csv.cc
+  src/report/html.cc
+  src/report/report.cc
+  src/report/svg.cc
+  src/report/terminal.cc
   src/profile.cc
   src/results.cc
   src/roofline.cc
+  src/sde.cc
   src/targets.cc
   src/topology.cc
   src/units.cc

@@ -43,9 +43,6 @@ TEST(MeasureTeam, CalibratesAndRunsEveryThread) {
   EXPECT_GT(t.best, 0);
   EXPECT_LE(t.best, t.median);
   EXPECT_LE(t.median, t.worst);
-  // Each repetition lasts at least min_seconds: iterations * best >= min_seconds (allowing
-  // the fastest repetition to be a little quicker than the calibration run).
-  EXPECT_GE(t.best * static_cast<double>(t.iterations), 0.5 * cfg.min_seconds);
   // Every thread ran every repetition: calls is a multiple of the team size.
   EXPECT_EQ(calls.load() % static_cast<uint64_t>(threads), 0u);
   // Checksums add up over threads: each repetition contributes 1 + 2 + ... + threads.

@@ -20,6 +20,8 @@ Machine Sample() {
   m.cpu.cores = 2;
   m.cpu.available_cpus = 2;
   m.cpu.clock_ghz = 3.5;
+  m.cpu.clock_all_ghz = 3.3;
+  m.cpu.all_threads = 2;
   m.cpu.targets = {"AVX3", "AVX2"};
   m.caches = {{1, 49152, 1, "hwloc", 48000}, {2, 1 << 20, 1, "hwloc", 0}, {3, 32 << 20, 8, "sweep", 0}};
   ComputeCeiling c;
@@ -55,6 +57,8 @@ TEST(MachineJson, RoundTrip) {
   EXPECT_EQ(r.cpu.model, "Test CPU");
   EXPECT_EQ(r.cpu.cores, 2);
   EXPECT_DOUBLE_EQ(r.cpu.clock_ghz, 3.5);
+  EXPECT_DOUBLE_EQ(ClockFor(r, 2), 3.3);
+  EXPECT_DOUBLE_EQ(ClockFor(r, 1), 3.5);
   ASSERT_EQ(r.caches.size(), 3u);
   EXPECT_EQ(r.caches[2].cores_sharing, 8);
   EXPECT_EQ(r.caches[0].detected_bytes, 48000u);
