@@ -56,7 +56,7 @@ std::string MachineToJsonText(const Machine& m) {
               {"available_cpus", m.cpu.available_cpus},
               {"clock_ghz", NumberOrNull(m.cpu.clock_ghz)},
               {"clock_source", m.cpu.clock_source},
-              {"clock_all_threads_ghz", NumberOrNull(m.cpu.clock_all_ghz)},
+              {"clock_all_threads_ghz", m.cpu.clock_all_ghz > 0 ? NumberOrNull(m.cpu.clock_all_ghz) : OrderedJson(nullptr)},
               {"all_threads", m.cpu.all_threads},
               {"nominal_ghz", NumberOrNull(m.cpu.nominal_ghz)},
               {"hypervisor", m.cpu.hypervisor},

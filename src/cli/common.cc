@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include "probes/probe.h"
@@ -73,6 +74,17 @@ void WriteOutput(const std::string& path, const std::string& text) {
     return;
   }
   WriteFileAtomic(path, text);
+}
+
+bool UnicodeLocale() {
+  for (const char* var : {"LC_ALL", "LC_CTYPE", "LANG"}) {
+    const char* v = std::getenv(var);
+    if (v == nullptr || v[0] == '\0') continue;
+    const std::string s(v);
+    return s.find("UTF-8") != std::string::npos || s.find("utf8") != std::string::npos ||
+           s.find("UTF8") != std::string::npos || s.find("utf-8") != std::string::npos;
+  }
+  return false;
 }
 
 void Say(const std::string& message) { std::fprintf(stderr, "roofprof: %s\n", message.c_str()); }

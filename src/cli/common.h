@@ -39,6 +39,9 @@ Machine LoadOrProbeMachine(const std::string& path, const Topology& topo, int th
 // Writes `text` to `path` atomically, or to stdout when path is "-".
 void WriteOutput(const std::string& path, const std::string& text);
 
+// Whether the user's locale is UTF-8 (LC_ALL, LC_CTYPE or LANG), so Unicode charts display.
+bool UnicodeLocale();
+
 // Prints a one-line message on stderr prefixed with "roofprof: ".
 void Say(const std::string& message);
 

@@ -28,8 +28,10 @@ int main(int argc, char** argv) {
   verbs.push_back(cli::MakeRunVerb());
   verbs.push_back(cli::MakeProbeVerb());
   verbs.push_back(cli::MakeKernelsVerb());
+  verbs.push_back(cli::MakeReportVerb());
   verbs.push_back(cli::MakeModelVerb());
   verbs.push_back(cli::MakeProfileVerb());
+  verbs.push_back(cli::MakeCompareVerb());
   std::vector<std::pair<CLI::App*, cli::Verb*>> subs;
   for (auto& v : verbs) subs.emplace_back(v->Setup(app), v.get());
 

@@ -12,6 +12,8 @@
 #include "src/error.h"
 #include "src/io.h"
 #include "src/kernel_runner.h"
+#include "src/report/report.h"
+#include "src/report/terminal.h"
 
 namespace roofprof::cli {
 namespace {
@@ -61,13 +63,17 @@ class RunVerb : public Verb {
       throw;
     }
     WriteFileAtomic(kernels_path, KernelsToJsonText(results));
+    const std::vector<std::string> report = WriteReport(machine, &results, out_);
     progress.Finish();
 
     std::cout << MachineContextText(machine) << "\n"
               << ComputeTableText(machine) << "\n"
               << BandwidthTableText(machine) << "\n"
-              << KernelsTableText(results) << "\n";
-    std::cout << "wrote " << machine_path << ", " << kernels_path << "\n";
+              << KernelsTableText(results) << "\n"
+              << TerminalRoofline(machine, &results, 100, 24, UnicodeLocale()) << "\n";
+    std::cout << "wrote " << machine_path << ", " << kernels_path;
+    for (const auto& f : report) std::cout << ", " << f;
+    std::cout << "\n";
     return 0;
   }
 

@@ -25,6 +25,8 @@ std::unique_ptr<Verb> MakeKernelsVerb();
 std::unique_ptr<Verb> MakeRunVerb();
 std::unique_ptr<Verb> MakeModelVerb();
 std::unique_ptr<Verb> MakeProfileVerb();
+std::unique_ptr<Verb> MakeReportVerb();
+std::unique_ptr<Verb> MakeCompareVerb();
 
 }  // namespace roofprof::cli
 

@@ -114,6 +114,13 @@ const BadInput kBadInputs[] = {
     {"profile_no_command", {"profile", "--machine", "{d}/machine.json"}, 2, "command"},
     {"profile_not_found", {"profile", "--machine", "{d}/machine.json", "--", "/nonexistent/prog"}, 2, "cannot run '/nonexistent/prog'"},
     {"profile_bad_bytes", {"profile", "--machine", "{d}/machine.json", "--bytes", "1XB", "--", "true"}, 2, "--bytes"},
+    {"report_no_out", {"report", "--machine", "{d}/machine.json"}, 2, "--out is required"},
+    {"report_bad_machine", {"report", "--machine", "{d}/corrupt.json", "--out", "{d}/r"}, 2, "not valid JSON"},
+    {"report_bad_kernels", {"report", "--machine", "{d}/machine.json", "--kernels", "{d}/machine.json", "--out", "{d}/r"}, 2, "is not roofprof.kernels/1"},
+    {"report_out_is_file", {"report", "--machine", "{d}/machine.json", "--out", "{d}/afile"}, 2, "not a directory"},
+    {"compare_missing", {"compare", "{d}/machine.json", "{d}/absent.json"}, 2, "absent.json"},
+    {"compare_mixed_kinds", {"compare", "{d}/machine.json", "{d}/kernels.json"}, 2, "kernels"},
+    {"compare_one_arg", {"compare", "{d}/machine.json"}, 2, "B is required"},
     {"run_out_is_file", {"run", "--out", "{d}/afile"}, 2, "exists and is not a directory"},
 };
 
@@ -123,7 +130,8 @@ INSTANTIATE_TEST_SUITE_P(BadInput, CliErrors, ::testing::ValuesIn(kBadInputs),
 TEST(Cli, HelpAndVersionSucceed) {
   for (const std::vector<std::string>& a :
        {std::vector<std::string>{"--help"}, {"--version"}, {"probe", "--help"}, {"kernels", "--help"},
-        {"run", "--help"}, {"model", "--help"}, {"profile", "--help"}}) {
+        {"run", "--help"}, {"model", "--help"}, {"profile", "--help"}, {"report", "--help"},
+        {"compare", "--help"}}) {
     std::vector<std::string> args = {RoofprofBinary()};
     args.insert(args.end(), a.begin(), a.end());
     const CliResult r = RunProcess(args, 30);

@@ -74,6 +74,14 @@ TEST(MachineJson, RoundTrip) {
   EXPECT_EQ(MachineToJsonText(r), text);
 }
 
+TEST(MachineJson, UnknownAllThreadClockRoundTrips) {
+  Machine m = Sample();
+  m.cpu.clock_all_ghz = 0;  // not measured (one-thread probe)
+  const Machine r = MachineFromJsonText(MachineToJsonText(m), "m.json");
+  EXPECT_EQ(r.cpu.clock_all_ghz, 0);
+  EXPECT_DOUBLE_EQ(ClockFor(r, 2), r.cpu.clock_ghz);
+}
+
 TEST(MachineJson, ContractKeysPresent) {
   const Json j = Json::parse(MachineToJsonText(Sample()));
   EXPECT_EQ(j["schema"], "roofprof.machine/1");
