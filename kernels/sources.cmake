@@ -1,5 +1,7 @@
 # Kernel sources: LLM-style work with exact work models.
 target_sources(roofprof_core PRIVATE
+  kernels/gemm.cc
   kernels/model_util.cc
+  kernels/openblas.cc
   kernels/registry.cc
 )

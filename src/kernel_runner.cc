@@ -24,7 +24,6 @@ BaselineFactory& Factory() {
   return f;
 }
 
-
 }  // namespace
 
 void SetBaselineFactory(BaselineFactory factory) { Factory() = std::move(factory); }
@@ -47,8 +46,8 @@ KernelJob MakeJob(const std::string& name, const Shape& shape) {
   return {name, CompleteShape(*info, shape)};
 }
 
-KernelResult MeasureWorkload(Workload& w, const WorkModel& model, const Topology& topo,
-                             int threads, int64_t target, bool quick, bool verify) {
+KernelResult MeasureWorkload(Workload& w, const WorkModel& model, const Topology& topo, int threads,
+                             int64_t target, bool quick, bool verify) {
   Team team(topo, threads);
   // Each repetition runs the kernel back to back for at least 0.1 s (tens of runs for decode
   // shapes, one or two for prefill), so steady-state cache contents match the work model.
@@ -64,12 +63,15 @@ KernelResult MeasureWorkload(Workload& w, const WorkModel& model, const Topology
   Timing t;
   for (int pass = 0; pass < session.passes(); ++pass) {
     session.BeginPass(pass);
-    const Timing tp = MeasureCall(team, cfg, [&](uint64_t iters) {
-      double sum = 0;
-      for (uint64_t i = 0; i < iters; ++i) sum += w.Run(target);
-      sde.Publish(model, iters);
-      return sum;
-    }, &session);
+    const Timing tp = MeasureCall(
+        team, cfg,
+        [&](uint64_t iters) {
+          double sum = 0;
+          for (uint64_t i = 0; i < iters; ++i) sum += w.Run(target);
+          sde.Publish(model, iters);
+          return sum;
+        },
+        &session);
     session.EndPass(tp.iterations, tp.repetitions);
     if (pass == 0) t = tp;  // pass 0 carries the FLOP events: its timing is the one reported
   }
@@ -156,7 +158,8 @@ void RunKernels(const Machine& machine, const Topology& topo, const KernelRunOpt
     if (target == 0) {
       std::string names;
       for (const auto& n : AvailableTargetNames()) names += (names.empty() ? "" : ", ") + n;
-      throw UsageError("--isa: '" + options.isa + "' is not available here (available: " + names + ")");
+      throw UsageError("--isa: '" + options.isa + "' is not available here (available: " + names +
+                       ")");
     }
   }
   const CounterStatus& counters = GetCounterStatus();
@@ -202,8 +205,8 @@ void RunKernels(const Machine& machine, const Topology& topo, const KernelRunOpt
                         w->name() + " " + FormatShape(job.shape));
       w->Setup(options.threads);
       const bool is_baseline = w->name() != job.name;
-      KernelResult r = MeasureWorkload(*w, model, topo, options.threads,
-                                       is_baseline ? 0 : target, options.quick, options.verify);
+      KernelResult r = MeasureWorkload(*w, model, topo, options.threads, is_baseline ? 0 : target,
+                                       options.quick, options.verify);
       if (is_baseline) r.baseline = options.baseline;
       ClassifyResult(machine, &r);
       r.advice = AdviseKernel(r, machine, topo.usable_threads);

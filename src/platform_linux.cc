@@ -86,7 +86,7 @@ double CgroupCpuQuota() {
   if (!dir.empty()) {
     // Walk up: a parent's limit binds too.
     double best = 0;
-    for (std::string d = dir; d.size() >= std::strlen("/sys/fs/cgroup"); ) {
+    for (std::string d = dir; d.size() >= std::strlen("/sys/fs/cgroup");) {
       std::istringstream ss(ReadFirstLine(d + "/cpu.max"));
       std::string quota;
       double period = 0;
@@ -100,8 +100,10 @@ double CgroupCpuQuota() {
     }
     return best;
   }
-  const double quota = std::strtod(ReadFirstLine("/sys/fs/cgroup/cpu/cpu.cfs_quota_us").c_str(), nullptr);
-  const double period = std::strtod(ReadFirstLine("/sys/fs/cgroup/cpu/cpu.cfs_period_us").c_str(), nullptr);
+  const double quota =
+      std::strtod(ReadFirstLine("/sys/fs/cgroup/cpu/cpu.cfs_quota_us").c_str(), nullptr);
+  const double period =
+      std::strtod(ReadFirstLine("/sys/fs/cgroup/cpu/cpu.cfs_period_us").c_str(), nullptr);
   if (quota > 0 && period > 0) return quota / period;
   return 0;
 }
@@ -201,7 +203,8 @@ bool UnderHypervisor() {
   const std::string flags = CpuinfoField("flags");
   if (flags.find(" hypervisor") != std::string::npos) return true;
   const std::string product = ReadFirstLine("/sys/class/dmi/id/product_name");
-  for (const char* vm : {"KVM", "VMware", "VirtualBox", "HVM domU", "Virtual Machine", "QEMU", "BHYVE"}) {
+  for (const char* vm :
+       {"KVM", "VMware", "VirtualBox", "HVM domU", "Virtual Machine", "QEMU", "BHYVE"}) {
     if (product.find(vm) != std::string::npos) return true;
   }
   return false;

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include "probes/probe.h"
@@ -60,7 +61,9 @@ Machine LoadOrProbeMachine(const std::string& path, const Topology& topo, int th
   popt.quick = true;
   popt.threads = threads;
   popt.parts = {"clock", "compute", "bandwidth"};
-  popt.progress = [&](const std::string& s, double d) { progress->Update("probe: " + s, share * d); };
+  popt.progress = [&](const std::string& s, double d) {
+    progress->Update("probe: " + s, share * d);
+  };
   Machine m = RunProbe(topo, popt);
   m.notes.push_back("ceilings from a quick probe (no --machine given)");
   return m;
@@ -73,6 +76,17 @@ void WriteOutput(const std::string& path, const std::string& text) {
     return;
   }
   WriteFileAtomic(path, text);
+}
+
+bool UnicodeLocale() {
+  for (const char* var : {"LC_ALL", "LC_CTYPE", "LANG"}) {
+    const char* v = std::getenv(var);
+    if (v == nullptr || v[0] == '\0') continue;
+    const std::string s(v);
+    return s.find("UTF-8") != std::string::npos || s.find("utf8") != std::string::npos ||
+           s.find("UTF8") != std::string::npos || s.find("utf-8") != std::string::npos;
+  }
+  return false;
 }
 
 void Say(const std::string& message) { std::fprintf(stderr, "roofprof: %s\n", message.c_str()); }

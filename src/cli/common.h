@@ -2,10 +2,9 @@
 #ifndef ROOFPROF_SRC_CLI_COMMON_H_
 #define ROOFPROF_SRC_CLI_COMMON_H_
 
+#include <CLI/CLI.hpp>
 #include <functional>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "src/machine.h"
 #include "src/topology.h"
@@ -38,6 +37,9 @@ Machine LoadOrProbeMachine(const std::string& path, const Topology& topo, int th
 
 // Writes `text` to `path` atomically, or to stdout when path is "-".
 void WriteOutput(const std::string& path, const std::string& text);
+
+// Whether the user's locale is UTF-8 (LC_ALL, LC_CTYPE or LANG), so Unicode charts display.
+bool UnicodeLocale();
 
 // Prints a one-line message on stderr prefixed with "roofprof: ".
 void Say(const std::string& message);

@@ -1,13 +1,12 @@
 // Interrupted runs: SIGINT/SIGTERM stop cleanly with status 130, keep every file completed
 // before the signal, and leave no partial or temporary file behind.
 #include <gtest/gtest.h>
-
 #include <signal.h>
 
 #include <algorithm>
 
-#include "src/machine.h"
 #include "src/io.h"
+#include "src/machine.h"
 #include "tests/cli/cli_util.h"
 
 namespace roofprof {

@@ -44,7 +44,8 @@ TEST(Probe, TinyRunIsSelfConsistent) {
   }
   ASSERT_FALSE(m.sweep.empty());
   for (size_t i = 1; i < m.sweep.size(); ++i) {
-    if (m.sweep[i].kernel == m.sweep[i - 1].kernel && m.sweep[i].threads == m.sweep[i - 1].threads) {
+    if (m.sweep[i].kernel == m.sweep[i - 1].kernel &&
+        m.sweep[i].threads == m.sweep[i - 1].threads) {
       EXPECT_GT(m.sweep[i].bytes, m.sweep[i - 1].bytes);  // sizes ascend within a curve
       EXPECT_LE(static_cast<double>(m.sweep[i].bytes) / m.sweep[i - 1].bytes, 1.6 + 1e-9);
     }
@@ -105,7 +106,8 @@ TEST(Bandwidth, KernelsComputeWhatTheySay) {
     for (size_t i = 0; i < n; ++i) ASSERT_DOUBLE_EQ(pa[i], pc[i]) << TargetName(t);
     double* store[1] = {pa};
     RunBandwidthKernel(t, BwKernel::kStore, store, n, 3);
-    for (size_t i = 0; i < n; ++i) ASSERT_DOUBLE_EQ(pa[i], 3.0) << TargetName(t);  // pass 3 writes 3
+    for (size_t i = 0; i < n; ++i)
+      ASSERT_DOUBLE_EQ(pa[i], 3.0) << TargetName(t);  // pass 3 writes 3
     RunBandwidthKernel(t, BwKernel::kStoreNt, store, n, 2);
     for (size_t i = 0; i < n; ++i) ASSERT_DOUBLE_EQ(pa[i], 2.0) << TargetName(t);
     EXPECT_TRUE(std::isfinite(RunBandwidthKernel(t, BwKernel::kLoad, store, n, 5)));

@@ -64,11 +64,14 @@ TEST(MeasureCall, HooksBracketEveryRepetition) {
   cfg.min_seconds = 0.001;
   cfg.repetitions = 2;
   CountingHooks hooks;
-  const Timing t = MeasureCall(team, cfg, [](uint64_t iters) {
-    volatile double x = 0;
-    for (uint64_t i = 0; i < iters * 100; ++i) x = x + 1.0;
-    return 1.0;
-  }, &hooks);
+  const Timing t = MeasureCall(
+      team, cfg,
+      [](uint64_t iters) {
+        volatile double x = 0;
+        for (uint64_t i = 0; i < iters * 100; ++i) x = x + 1.0;
+        return 1.0;
+      },
+      &hooks);
   EXPECT_EQ(hooks.starts.load(), hooks.stops.load());
   EXPECT_GE(hooks.starts.load(), t.repetitions);
 }
