@@ -16,8 +16,6 @@ int VectorBytes() { return static_cast<int>(hn::Lanes(hn::ScalableTag<uint8_t>()
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
-#include <algorithm>
-
 #include "src/hwy_dispatch.h"
 #include "src/targets.h"
 
@@ -25,38 +23,9 @@ namespace roofprof {
 
 HWY_EXPORT(VectorBytes);
 
-namespace {
-
-bool Contains(const std::vector<int64_t>& targets, int64_t t) {
-  return std::find(targets.begin(), targets.end(), t) != targets.end();
-}
-
-// Highway 1.0.3 detects SVE and SVE2 at run time but never picks its fixed-width SVE targets,
-// which know the vector length at compile time (SVE_256: Neoverse V1; SVE2_128: Neoverse N2,
-// V2). Where they are compiled and the running vector length matches, they are added, as
-// later Highway versions do. The condition is on HWY_TARGETS, so other architectures compile
-// this to nothing.
-std::vector<int64_t> DetectTargets() {
-  std::vector<int64_t> targets = hwy::SupportedAndGeneratedTargets();
-  if ((HWY_TARGETS & HWY_SVE_256) != 0 && Contains(targets, HWY_SVE) &&
-      ROOFPROF_DISPATCH_FOR(VectorBytes, HWY_SVE)() == 32) {
-    targets.push_back(HWY_SVE_256);
-  }
-  if ((HWY_TARGETS & HWY_SVE2_128) != 0 && Contains(targets, HWY_SVE2) &&
-      ROOFPROF_DISPATCH_FOR(VectorBytes, HWY_SVE2)() == 16) {
-    targets.push_back(HWY_SVE2_128);
-  }
-  // Lower bits are better targets in Highway's numbering: keep the list best first.
-  std::sort(targets.begin(), targets.end());
-  return targets;
-}
-
-}  // namespace
-
-std::vector<int64_t> AvailableTargets() {
-  static const std::vector<int64_t> targets = DetectTargets();
-  return targets;
-}
+// Highway itself adds the fixed-width SVE targets (SVE_256, SVE2_128) when the running vector
+// length matches them (hwy/targets.cc, SupportedTargets).
+std::vector<int64_t> AvailableTargets() { return hwy::SupportedAndGeneratedTargets(); }
 
 int64_t BestTarget() {
   const std::vector<int64_t> t = AvailableTargets();
