@@ -14,16 +14,6 @@
 #include <mutex>
 #include <sstream>
 
-#if defined(__linux__)
-#include <dirent.h>
-#include <linux/perf_event.h>
-#include <sched.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-#endif
-#if defined(__linux__) && defined(__aarch64__)
-#include <sys/prctl.h>
-#endif
 
 #include "probes/bandwidth.h"
 #include "probes/peak_flops.h"
@@ -40,99 +30,9 @@ namespace roofprof {
 
 namespace {
 
-std::string ReadFirstLine(const std::string& path) {
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);
-  return line;
-}
-
-// Event sources the kernel registered (/sys/bus/event_source/devices): "cpu" is the x86 core
-// PMU ("cpu_core"/"cpu_atom" on hybrid Intel), "armv8_*"/"armv9_*" the Arm ones.
-std::vector<std::string> KernelEventSources() {
-  std::vector<std::string> out;
-#if defined(__linux__)
-  if (DIR* d = opendir("/sys/bus/event_source/devices")) {
-    while (const dirent* e = readdir(d)) {
-      if (e->d_name[0] != '.') out.push_back(e->d_name);
-    }
-    closedir(d);
-  }
-  std::sort(out.begin(), out.end());
-#endif
-  return out;
-}
-
 bool IsCpuPmu(const std::string& name) {
   return name == "cpu" || name == "cpu_core" || name == "cpu_atom" || name.rfind("armv8", 0) == 0 ||
          name.rfind("armv9", 0) == 0 || name.rfind("arm_", 0) == 0;
-}
-
-bool InContainer() {
-#if defined(__linux__)
-  if (access("/.dockerenv", F_OK) == 0 || access("/run/.containerenv", F_OK) == 0) return true;
-  std::ifstream in("/proc/1/cgroup");
-  std::string line;
-  while (std::getline(in, line)) {
-    for (const char* key : {"docker", "kubepods", "containerd", "lxc", "libpod"}) {
-      if (line.find(key) != std::string::npos) return true;
-    }
-  }
-#endif
-  return false;
-}
-
-// Root, or CAP_PERFMON (bit 38) or CAP_SYS_ADMIN (bit 21) in the effective capability set.
-bool Privileged() {
-#if defined(__linux__)
-  if (geteuid() == 0) return true;
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("CapEff:", 0) == 0) {
-      const unsigned long long caps = std::stoull(line.substr(7), nullptr, 16);
-      return ((caps >> 38) & 1) || ((caps >> 21) & 1);
-    }
-  }
-#endif
-  return false;
-}
-
-// errno of perf_event_open for a user-space software clock on this thread: it needs no PMU,
-// so a failure says the syscall itself is refused (seccomp, paranoid level 3, no perf_event).
-int ProbePerfEventOpen() {
-#if defined(__linux__)
-  perf_event_attr attr;
-  std::memset(&attr, 0, sizeof(attr));
-  attr.size = sizeof(attr);
-  attr.type = PERF_TYPE_SOFTWARE;
-  attr.config = PERF_COUNT_SW_TASK_CLOCK;
-  attr.disabled = 1;
-  attr.exclude_kernel = 1;
-  attr.exclude_hv = 1;
-  const long fd = syscall(SYS_perf_event_open, &attr, 0, -1, -1, 0);
-  if (fd < 0) return errno;
-  close(static_cast<int>(fd));
-  return 0;
-#else
-  return -1;
-#endif
-}
-
-int CacheLineBytes() {
-  const std::string line =
-      ReadFirstLine("/sys/devices/system/cpu/cpu0/cache/index0/coherency_line_size");
-  const int bytes = line.empty() ? 0 : std::atoi(line.c_str());
-  // 64 bytes when the OS does not say: the line size of every x86 core and most Arm cores.
-  return bytes > 0 ? bytes : 64;
-}
-
-int SveVectorBits() {
-#if defined(__linux__) && defined(__aarch64__) && defined(PR_SVE_GET_VL)
-  const int vl = prctl(PR_SVE_GET_VL);
-  if (vl > 0) return (vl & PR_SVE_VL_LEN_MASK) * 8;
-#endif
-  return 0;
 }
 
 const char* kParanoidFix =
@@ -381,14 +281,14 @@ CounterStatus GatherStatus() {
       if (s.pmu.empty() && p.rfind("perf", 0) != 0) s.pmu = p;
     }
   }
-  const std::vector<std::string> sources = KernelEventSources();
+  const std::vector<std::string> sources = platform::KernelEventSources();
   f.kernel_pmus = Join(sources, ", ");
   f.kernel_cpu_pmu = std::any_of(sources.begin(), sources.end(), IsCpuPmu);
   f.hypervisor = platform::UnderHypervisor();
-  f.container = InContainer();
+  f.container = platform::InContainer();
   f.paranoid = platform::PerfEventParanoid();
-  f.privileged = Privileged();
-  f.perf_open_errno = ProbePerfEventOpen();
+  f.privileged = platform::PrivilegedForPerf();
+  f.perf_open_errno = platform::ProbePerfEventOpen();
 
   const CounterDiagnosis d = DiagnoseHardwareCounters(f);
   s.hardware_usable = d.usable;
@@ -423,8 +323,8 @@ CounterStatus GatherStatus() {
     s.sde_usable = true;
   }
 
-  s.table_options.line_bytes = CacheLineBytes();
-  s.table_options.sve_bits = SveVectorBits();
+  s.table_options.line_bytes = platform::CacheLineBytes();
+  s.table_options.sve_bits = platform::SveVectorBits();
   s.table_options.uncore_pmus = s.uncore_pmus;
   return s;
 }

@@ -37,4 +37,11 @@ std::string CpuInfoText() { return ""; }
 std::vector<uint64_t> OsCacheSizes() { return std::vector<uint64_t>(3, 0); }
 bool AdviseHugePages(void* /*p*/, uint64_t /*bytes*/) { return false; }
 
+std::vector<std::string> KernelEventSources() { return {}; }
+bool InContainer() { return false; }
+bool PrivilegedForPerf() { return false; }
+int ProbePerfEventOpen() { return -1; }
+int CacheLineBytes() { return 64; }
+int SveVectorBits() { return 0; }
+
 }  // namespace roofprof::platform
