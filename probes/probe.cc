@@ -69,8 +69,9 @@ constexpr double kSweepRatio = 1.3;
 class ThreadArrays {
  public:
   ThreadArrays(Team& team, uint64_t bytes_per_thread) {
-    // Room for three arrays, each padded to a page plus a stagger (see Arrays()).
-    per_thread_ = bytes_per_thread + 3 * (4096 + kStagger * 3) + 4096;
+    // Room for up to three arrays sharing `bytes_per_thread`: each may round up by almost a
+    // page, is followed by a guard page, and the staggers add up to Footprint()'s last term.
+    per_thread_ = bytes_per_thread + kMaxArrays * 2 * 4096 + (kMaxArrays + 3) * kStagger;
     buffers_.resize(static_cast<size_t>(team.size()));
     std::string failure;
 #pragma omp parallel num_threads(team.size())
@@ -88,10 +89,15 @@ class ThreadArrays {
     if (!failure.empty()) throw EnvironmentError(failure);
   }
 
+  // Bytes that Arrays() spans for `count` arrays of `elems` doubles.
+  static uint64_t Footprint(int count, size_t elems) {
+    const uint64_t page_bytes = (elems * sizeof(double) + 4095) / 4096 * 4096;
+    return static_cast<uint64_t>(count) * (page_bytes + 4096) +
+           static_cast<uint64_t>(count + 3) * kStagger;
+  }
+
   bool Fits(int count, size_t elems) const {
-    const size_t page_bytes = (elems * sizeof(double) + 4095) / 4096 * 4096;
-    return static_cast<uint64_t>(count) * (page_bytes + 4096) + (count + 3) * kStagger <=
-           per_thread_;
+    return count <= kMaxArrays && Footprint(count, elems) <= per_thread_;
   }
 
   // Arrays of `elems` doubles for thread `tid`, each starting on a fresh page plus a stagger
@@ -109,6 +115,7 @@ class ThreadArrays {
 
  private:
   static constexpr size_t kStagger = 320;  // five 64-byte lines
+  static constexpr int kMaxArrays = 3;
   uint64_t per_thread_ = 0;
   std::vector<AlignedBuffer> buffers_;
 };

@@ -12,6 +12,8 @@
 #include "src/error.h"
 #include "src/harness.h"
 #include "src/io.h"
+#include "src/memory.h"
+#include "src/units.h"
 
 namespace roofprof::cli {
 
@@ -67,6 +69,14 @@ Machine LoadOrProbeMachine(const std::string& path, const Topology& topo, int th
   Machine m = RunProbe(topo, popt);
   m.notes.push_back("ceilings from a quick probe (no --machine given)");
   return m;
+}
+
+uint64_t ParseProbeMaxBytes(const std::string& text) {
+  const uint64_t bytes = ParseSize(text, "--max-bytes");
+  if (bytes < (1u << 20))
+    throw UsageError("--max-bytes: at least 1MiB is needed to see any cache level");
+  CheckFitsInMemory(bytes, "--max-bytes");
+  return bytes;
 }
 
 void WriteOutput(const std::string& path, const std::string& text) {

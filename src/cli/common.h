@@ -3,6 +3,7 @@
 #define ROOFPROF_SRC_CLI_COMMON_H_
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -34,6 +35,9 @@ int ResolveThreads(int requested, const Topology& topo);
 // bandwidth with `threads` threads, reported through `progress` scaled into [0, share].
 Machine LoadOrProbeMachine(const std::string& path, const Topology& topo, int threads,
                            Progress* progress, double share);
+
+// Parses and checks the probe's --max-bytes: a size of at least 1 MiB that fits in memory.
+uint64_t ParseProbeMaxBytes(const std::string& text);
 
 // Writes `text` to `path` atomically, or to stdout when path is "-".
 void WriteOutput(const std::string& path, const std::string& text);

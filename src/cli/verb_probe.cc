@@ -39,11 +39,7 @@ class ProbeVerb : public Verb {
     ProbeOptions opt;
     opt.quick = quick_;
     opt.threads = ResolveThreads(threads_, topo);
-    if (!max_bytes_.empty()) opt.max_bytes = ParseSize(max_bytes_, "--max-bytes");
-    if (opt.max_bytes != 0 && opt.max_bytes < (1u << 20)) {
-      throw UsageError("--max-bytes: at least 1MiB is needed to see any cache level");
-    }
-    if (opt.max_bytes != 0) CheckFitsInMemory(opt.max_bytes, "--max-bytes");
+    if (!max_bytes_.empty()) opt.max_bytes = ParseProbeMaxBytes(max_bytes_);
     Progress progress(quiet_);
     opt.progress = progress.Callback();
     const Machine m = RunProbe(topo, opt);

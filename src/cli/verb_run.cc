@@ -26,6 +26,9 @@ class RunVerb : public Verb {
         "The main job: probe the machine, run the default LLM kernels, and write "
         "machine.json, kernels.json and the report into one folder.");
     sub->add_option("--out", out_, "output folder (default: roofprof-out)");
+    sub->add_option("--max-bytes", max_bytes_,
+                    "largest working set for the probe's sweeps, e.g. 512MiB (default: 4x the "
+                    "last-level cache, within a third of available memory)");
     AddKernelOptions(sub, &kopts_);
     sub->add_flag("--quiet", quiet_, "no progress on stderr");
     return sub;
@@ -41,6 +44,7 @@ class RunVerb : public Verb {
     Progress progress(quiet_);
 
     ProbeOptions popt;
+    if (!max_bytes_.empty()) popt.max_bytes = ParseProbeMaxBytes(max_bytes_);
     popt.quick = kopts_.quick;
     popt.threads = run.threads;
     popt.progress = [&](const std::string& s, double d) {
@@ -82,6 +86,7 @@ class RunVerb : public Verb {
 
  private:
   std::string out_ = "roofprof-out";
+  std::string max_bytes_;
   KernelCliOptions kopts_;
   bool quiet_ = false;
 };
