@@ -1,0 +1,302 @@
+// SwiGLU kernels: per-target entries, scalar reference, work model and the workloads behind
+// ffn_swiglu_fused and ffn_swiglu_unfused.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "kernels/ffn.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+#include "kernels/ffn-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace roofprof {
+namespace HWY_NAMESPACE {
+
+void FfnSwigluEntry(const FfnData& data) { ffn::FfnSwigluImpl(data); }
+int64_t FfnWeightRowsEntry() { return ffn::kWeightRows; }
+
+}  // namespace HWY_NAMESPACE
+}  // namespace roofprof
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <memory>
+#include <string>
+
+#include "kernels/attention.h"
+#include "kernels/model_util.h"
+#include "kernels/touch_counter.h"
+#include "src/error.h"
+#include "src/hwy_dispatch.h"
+#include "src/memory.h"
+#include "src/targets.h"
+
+namespace roofprof {
+
+HWY_EXPORT(FfnSwigluEntry);
+HWY_EXPORT(FfnWeightRowsEntry);
+
+void RunFfnSwiglu(int64_t target, const FfnData& data) {
+  ROOFPROF_DISPATCH_FOR(FfnSwigluEntry, target)(data);
+}
+
+int64_t FfnTileWeightRows(int64_t target) {
+  return ROOFPROF_DISPATCH_FOR(FfnWeightRowsEntry, target)();
+}
+
+FfnReference FfnSwigluReference(const FfnDims& dims, const float* x, const float* wg,
+                                const float* wu, int64_t i, int64_t j, float* h,
+                                TouchCounter* counter) {
+  const double u = 0x1p-24;
+  const size_t k = static_cast<size_t>(dims.k);
+  const float* xr = x + static_cast<size_t>(i) * k;
+  const float* gr = wg + static_cast<size_t>(j) * k;
+  const float* ur = wu + static_cast<size_t>(j) * k;
+  double g = 0, up = 0, g_abs = 0, u_abs = 0;
+  for (size_t c = 0; c < k; ++c) {
+    const double pg = static_cast<double>(xr[c]) * gr[c];
+    const double pu = static_cast<double>(xr[c]) * ur[c];
+    g += pg;
+    up += pu;
+    g_abs += std::fabs(pg);
+    u_abs += std::fabs(pu);
+  }
+  if (counter) {
+    counter->Read(xr, k * sizeof(float));
+    counter->Read(gr, k * sizeof(float));
+    counter->Read(ur, k * sizeof(float));
+  }
+  const double kd = static_cast<double>(k);
+  const double eg = 2.0 * kd * u * g_abs, eu = 2.0 * kd * u * u_abs;
+  const double silu = g / (1.0 + std::exp(-g));
+  FfnReference ref;
+  ref.value = silu * up;
+  ref.tolerance =
+      2.0 * (std::fabs(silu) * eu + std::fabs(up) * (1.1 * eg + 4.0 * u * std::fabs(silu)) +
+             u * std::fabs(ref.value) + 1.1 * eg * eu) +
+      std::numeric_limits<double>::min();
+  if (h) {
+    float* dst = h + static_cast<size_t>(i * dims.n + j);
+    *dst = static_cast<float>(ref.value);
+    if (counter) counter->Write(dst, sizeof(float));
+  }
+  return ref;
+}
+
+// ffn_swiglu_fused / ffn_swiglu_unfused.
+// Flops (both): two products at 2 m n k each, plus 3 per output for silu(g) * u (add 1,
+// divide, multiply); exp() once per output, not counted as flops. Compulsory bytes: x, Wg,
+// Wu once and h once.
+// Traffic: the working set crosses every level out to where ResidentLevel puts it once per
+// run. Re-reads the blocking implies: x is read once per tile of weight rows (from the level
+// holding all of x per thread: every thread reads all of it); a tile's weight rows are read
+// again by each further block of 4 x rows (from the level holding one tile's rows). Unfused
+// also reads x once per product and moves G and U (m n 4 B each): stored by the products,
+// loaded by the elementwise pass, at the level where both live. L1 counts the tile loads
+// ((rows + weight rows) x k x 4 B per tile), the stores of the sums, and the activation's
+// loads and stores.
+WorkModel FfnSwigluModel(const FfnDims& dims, bool fused, const ModelContext& ctx) {
+  const double m = static_cast<double>(dims.m), n = static_cast<double>(dims.n);
+  const double k = static_cast<double>(dims.k);
+  const double threads = std::max(1, ctx.threads);
+  const double wr = static_cast<double>(FfnTileWeightRows(BestTarget()));
+  const double row_blocks = std::ceil(m / kFfnTileRows);
+  WorkModel w;
+  w.precision = "fp32";
+  w.flops = 4.0 * m * n * k + 3.0 * m * n;
+  const double x_bytes = m * k * 4.0, w_bytes = 2.0 * n * k * 4.0, h_bytes = m * n * 4.0;
+  w.compulsory_bytes = x_bytes + w_bytes + h_bytes;
+  const double inter = fused ? 0.0 : 2.0 * h_bytes;  // G and U
+  const int level = ResidentLevel(w.compulsory_bytes + inter, ctx);
+  std::array<double, kNumLevels> t{};
+  AddTraffic(&t, StreamTraffic(w.compulsory_bytes, level));
+  // Weight-row tiles per product: fused tiles hold wr / 2 outputs' gate and up rows, unfused
+  // tiles wr rows of one matrix, for both matrices.
+  const double tiles = fused ? n / (wr / 2.0) : 2.0 * n / wr;
+  const double x_rereads = (tiles - 1.0) * x_bytes;
+  const int x_level = ResidentLevel(x_bytes * threads, ctx);
+  AddTraffic(&t, StreamTraffic(x_rereads, x_level));
+  const double tile_w_bytes = wr * k * 4.0;
+  const int wtile_level = ResidentLevel(tile_w_bytes * threads, ctx);
+  const double w_rereads = (row_blocks - 1.0) * w_bytes;
+  AddTraffic(&t, StreamTraffic(w_rereads, wtile_level));
+  int inter_level = 0;
+  if (!fused) {
+    inter_level = ResidentLevel(inter, ctx);
+    AddTraffic(&t, StreamTraffic(2.0 * inter, inter_level));  // stored, then loaded
+  }
+  // L1: tile loads, sum stores, activation loads and stores.
+  const double tile_loads = tiles * m * k * 4.0 + row_blocks * w_bytes;
+  // Both store the gate and up sums (fused: to the L1 chunk; unfused: to G and U), load them
+  // for the activation and store h: the same L1 bytes, a difference only further out.
+  const double act = 5.0 * h_bytes;
+  t[0] = tile_loads + act;
+  w.bytes = t;
+  char line[256];
+  std::snprintf(line, sizeof(line),
+                "flops: 4*m*n*k + 3*m*n = %.4g (gate and up products, silu(g)*u: add, divide, "
+                "multiply); exp: m*n = %.4g evaluations, not counted as flops",
+                w.flops, m * n);
+  w.derivation.push_back(line);
+  w.derivation.push_back(DescribeStream("x, Wg, Wu, h", w.compulsory_bytes, level) +
+                         " once per run");
+  std::snprintf(line, sizeof(line),
+                "x re-read by %.0f weight tiles (%.0f rows each): %s; weight rows re-read by %.0f "
+                "more blocks of 4 x rows from %s",
+                tiles, wr, DescribeStream("re-reads", x_rereads, x_level).c_str(), row_blocks - 1,
+                LevelName(wtile_level));
+  w.derivation.push_back(line);
+  if (!fused) {
+    w.derivation.push_back(
+        DescribeStream("G and U stored and loaded back", 2.0 * inter, inter_level));
+  } else {
+    w.derivation.push_back("G and U never leave a 2 KiB chunk: only h is written");
+  }
+  std::snprintf(line, sizeof(line), "L1: tile loads %.4g B + sums and activation %.4g B",
+                tile_loads, act);
+  w.derivation.push_back(line);
+  return w;
+}
+
+namespace {
+
+// Deterministic input in [-1, 1) from an element index (splitmix64), so data do not depend
+// on which thread initialises them.
+float InputValue(uint64_t index, uint64_t stream) {
+  uint64_t z = index + stream * 0x9E3779B97F4A7C15ull + 0x2545F4914F6CDD1Dull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  z ^= z >> 31;
+  return static_cast<float>(static_cast<double>(z >> 40) * 0x1p-23 - 1.0);
+}
+
+class FfnWorkload : public Workload {
+ public:
+  FfnWorkload(const FfnDims& dims, bool fused) : dims_(dims), fused_(fused) {}
+  std::string name() const override { return fused_ ? "ffn_swiglu_fused" : "ffn_swiglu_unfused"; }
+  Shape shape() const override { return {{"m", dims_.m}, {"n", dims_.n}, {"k", dims_.k}}; }
+  std::string description() const override {
+    return fused_ ? "SwiGLU FFN gate, fused: only h written"
+                  : "SwiGLU FFN gate, unfused: G and U through memory";
+  }
+  WorkModel Model(const ModelContext& ctx) const override {
+    return FfnSwigluModel(dims_, fused_, ctx);
+  }
+
+  void Setup(int threads) override {
+    threads_ = std::max(1, threads);
+    const size_t m = static_cast<size_t>(dims_.m), n = static_cast<size_t>(dims_.n);
+    const size_t k = static_cast<size_t>(dims_.k);
+    const size_t inter = fused_ ? 0 : 2 * m * n;
+    CheckFitsInMemory(4 * (m * k + 2 * n * k + m * n + inter), name() + " buffers");
+    x_ = AllocateAligned(m * k * 4);
+    wg_ = AllocateAligned(n * k * 4);
+    wu_ = AllocateAligned(n * k * 4);
+    h_ = AllocateAligned(m * n * 4);
+    if (!fused_) {
+      g_ = AllocateAligned(m * n * 4);
+      u_ = AllocateAligned(m * n * 4);
+    }
+    float* x = reinterpret_cast<float*>(x_.get());
+    float* wg = reinterpret_cast<float*>(wg_.get());
+    float* wu = reinterpret_cast<float*>(wu_.get());
+    float* h = reinterpret_cast<float*>(h_.get());
+    float* g = reinterpret_cast<float*>(g_.get());
+    float* u = reinterpret_cast<float*>(u_.get());
+    // First touch with the kernel's partition: each thread writes the weight rows and the
+    // output columns of its n range. x is read by every thread; thread 0's share holds it.
+#pragma omp parallel num_threads(threads_)
+    {
+      int64_t j0, j1;
+      const int tid = omp_get_thread_num();
+      StaticRange(dims_.n, omp_get_num_threads(), tid, &j0, &j1);
+      for (size_t i = static_cast<size_t>(j0) * k; i < static_cast<size_t>(j1) * k; ++i) {
+        wg[i] = InputValue(i, 1);
+        wu[i] = InputValue(i, 2);
+      }
+      for (size_t r = 0; r < m; ++r) {
+        for (size_t j = static_cast<size_t>(j0); j < static_cast<size_t>(j1); ++j) {
+          h[r * n + j] = 0.0f;
+          if (!fused_) g[r * n + j] = u[r * n + j] = 0.0f;
+        }
+      }
+      if (tid == 0) {
+        for (size_t i = 0; i < m * k; ++i) x[i] = InputValue(i, 3);
+      }
+    }
+  }
+
+  double Run(int64_t target) override {
+    FfnData data;
+    data.dims = dims_;
+    data.threads = threads_;
+    data.fused = fused_;
+    data.x = reinterpret_cast<const float*>(x_.get());
+    data.wg = reinterpret_cast<const float*>(wg_.get());
+    data.wu = reinterpret_cast<const float*>(wu_.get());
+    data.h = reinterpret_cast<float*>(h_.get());
+    data.g = reinterpret_cast<float*>(g_.get());
+    data.u = reinterpret_cast<float*>(u_.get());
+    RunFfnSwiglu(target, data);
+    double sum = 0;
+    for (int64_t i = 0; i < dims_.m * dims_.n; ++i) sum += data.h[i];
+    return sum;
+  }
+
+  double Verify() override {
+    // All outputs when there are few; otherwise 4096 spread over rows and columns (each
+    // costs 2 k multiply-adds in double).
+    const int64_t outputs = dims_.m * dims_.n;
+    const int64_t samples = std::min<int64_t>(outputs, 4096);
+    const float* h = reinterpret_cast<const float*>(h_.get());
+    double worst = 0;
+    for (int64_t s = 0; s < samples; ++s) {
+      // Stride coprime-ish to n so samples visit every row and many columns.
+      const int64_t idx = samples == outputs ? s : (s * 7919 + s / 7) % outputs;
+      const int64_t i = idx / dims_.n, j = idx % dims_.n;
+      const FfnReference ref = FfnSwigluReference(dims_, reinterpret_cast<const float*>(x_.get()),
+                                                  reinterpret_cast<const float*>(wg_.get()),
+                                                  reinterpret_cast<const float*>(wu_.get()), i, j);
+      worst = std::max(worst, std::fabs(h[idx] - ref.value) / ref.tolerance);
+    }
+    return worst;
+  }
+
+ private:
+  FfnDims dims_;
+  bool fused_;
+  int threads_ = 1;
+  AlignedBuffer x_, wg_, wu_, h_, g_, u_;
+};
+
+}  // namespace
+
+void RegisterFfnKernels(std::vector<KernelInfo>* out) {
+  for (const bool fused : {true, false}) {
+    KernelInfo info;
+    info.name = fused ? "ffn_swiglu_fused" : "ffn_swiglu_unfused";
+    info.summary = fused ? "SwiGLU gate: silu(x Wg^T) * (x Wu^T) in one pass, only h written"
+                         : "SwiGLU gate: x Wg^T and x Wu^T to memory, then silu(G) * U";
+    info.dims = {"m", "n", "k"};
+    info.default_shape = {{"m", 16}, {"n", 11008}, {"k", 4096}};
+    // Llama-7B FFN width at decode sizes: the weights (344 MiB) stream from DRAM.
+    info.suite = {{{"m", 1}, {"n", 11008}, {"k", 4096}}, {{"m", 16}, {"n", 11008}, {"k", 4096}}};
+    info.make = [fused](const Shape& given) -> std::unique_ptr<Workload> {
+      FfnDims d;
+      d.m = ShapeValue(given, "m", d.m);
+      d.n = ShapeValue(given, "n", d.n);
+      d.k = ShapeValue(given, "k", d.k);
+      const double m = static_cast<double>(d.m), n = static_cast<double>(d.n);
+      const double k = static_cast<double>(d.k);
+      CheckFitsInMemory(static_cast<uint64_t>(4.0 * (m * k + 2.0 * n * k + 3.0 * m * n)),
+                        "SwiGLU buffers");
+      return std::make_unique<FfnWorkload>(d, fused);
+    };
+    out->push_back(info);
+  }
+}
+
+}  // namespace roofprof
+#endif  // HWY_ONCE
