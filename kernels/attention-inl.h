@@ -113,9 +113,8 @@ inline DecodeScratch CarveDecodeScratch(const AttnDecodeDims& dims, float* base)
   return s;
 }
 
-// scores[g][t] = qs_g . K_t for kG query heads and nt rows: each K row is loaded (and
-// widened) once for all kG heads. The horizontal sum per score is the price of row-major K.
-// out[i] = sum of the lanes of v_i, i = 0..3. One SumOfLanes per score costs a full
+// out[i] = sum of the lanes of v_i, i = 0..3: the horizontal sums each decode score needs
+// (row-major K puts head_dim along the lanes). One SumOfLanes per score costs a full
 // shuffle-and-add tree each (~9 instructions on AVX-512); here two interleave-add steps
 // leave each 128-bit block holding partial sums of all four vectors, and the blocks are then
 // added as 4-lane vectors: ~4 instructions per score. Needs whole 128-bit blocks (and a

@@ -12,10 +12,14 @@ namespace HWY_NAMESPACE {
 
 void AttnDecodeEntry(const AttnDecodeData& data) { attn::AttnDecodeImpl(data); }
 void AttnPrefillEntry(const AttnPrefillData& data) { attn::AttnPrefillImpl(data); }
-int64_t PrefillMicroColumnsEntry() {
-  return static_cast<int64_t>(attn::kMicroVecs * attn::hn::Lanes(attn::DF()));
+AttnBlocking AttnBlockingEntry() {
+  AttnBlocking b;
+  b.lanes = static_cast<int64_t>(attn::hn::Lanes(attn::DF()));
+  b.score_rows = static_cast<int64_t>(attn::kScoreRows);
+  b.pv_columns = static_cast<int64_t>(attn::kDecodeVecs) * b.lanes;
+  b.micro_columns = static_cast<int64_t>(attn::kMicroVecs) * b.lanes;
+  return b;
 }
-int64_t FloatLanesEntry() { return static_cast<int64_t>(attn::hn::Lanes(attn::DF())); }
 
 }  // namespace HWY_NAMESPACE
 }  // namespace roofprof
@@ -41,8 +45,7 @@ namespace roofprof {
 
 HWY_EXPORT(AttnDecodeEntry);
 HWY_EXPORT(AttnPrefillEntry);
-HWY_EXPORT(PrefillMicroColumnsEntry);
-HWY_EXPORT(FloatLanesEntry);
+HWY_EXPORT(AttnBlockingEntry);
 
 namespace {
 
@@ -53,15 +56,15 @@ constexpr int64_t kDecodeMaxTileRows = 512;
 int64_t RoundUp(int64_t n, int64_t multiple) { return (n + multiple - 1) / multiple * multiple; }
 size_t RoundUp16(size_t n) { return (n + 15) / 16 * 16; }
 
-// f32 lanes of the best target: the vector length the work models assume.
-int64_t ModelLanes() { return ROOFPROF_DISPATCH_FOR(FloatLanesEntry, BestTarget())(); }
+// Blocking of the best target: the one the work models assume.
+AttnBlocking ModelBlocking() { return AttnTargetBlocking(BestTarget()); }
 
 // Largest f32 vector length over the available targets: buffers are sized for it so any
 // target can run on them.
 int64_t MaxLanes() {
   int64_t lanes = 1;
   for (const int64_t t : AvailableTargets()) {
-    lanes = std::max<int64_t>(lanes, ROOFPROF_DISPATCH_FOR(FloatLanesEntry, t)());
+    lanes = std::max<int64_t>(lanes, AttnTargetBlocking(t).lanes);
   }
   return lanes;
 }
@@ -216,6 +219,10 @@ int64_t PrefillQueryBlocks(const AttnPrefillDims& dims) {
   return (dims.tokens + kPrefillQueryBlock - 1) / kPrefillQueryBlock;
 }
 
+AttnBlocking AttnTargetBlocking(int64_t target) {
+  return ROOFPROF_DISPATCH_FOR(AttnBlockingEntry, target)();
+}
+
 void RunAttnDecode(int64_t target, const AttnDecodeData& data) {
   ROOFPROF_DISPATCH_FOR(AttnDecodeEntry, target)(data);
 }
@@ -280,16 +287,24 @@ WorkModel AttnDecodeModel(const AttnDecodeDims& dims, const ModelContext& ctx) {
   const int level = ResidentLevel(w.compulsory_bytes, ctx);
   AddAt(&w.bytes, w.compulsory_bytes, level);
 
+  const AttnBlocking blk = ModelBlocking();
   const int64_t g = dims.group();
   const double passes = static_cast<double>(g / 4 + (g % 4) / 2 + (g % 2));
   const int splits = static_cast<int>(DecodeSplits(dims, ctx.threads));
   const double rows = static_cast<double>(DecodeTileRows(dims));
   const double tiles = B * Hkv * splits * std::ceil(C / splits / rows);
-  const double lanes = static_cast<double>(ModelLanes());
+  const double lanes = static_cast<double>(blk.lanes);
+  // Column steps of the PV loop per cached row: whole pv_columns blocks, then single vectors
+  // (the scalar tail loads element by element, counted as vectors here).
+  const double full_blocks = std::floor(D / static_cast<double>(blk.pv_columns));
+  const double col_steps =
+      full_blocks + std::ceil((D - full_blocks * static_cast<double>(blk.pv_columns)) / lanes);
   const double kv_l1 = kv_bytes * passes;
-  const double q_l1 = B * H * C * D * 4.0;
-  const double score_l1 = B * H * C * 4.0 * (4.0 + std::ceil(D / (2.0 * lanes)));
-  const double acc_l1 = G * tiles * D * 4.0 * 4.0;  // accumulate and rescale: load + store each
+  const double q_l1 = B * H * C * D * 4.0 / static_cast<double>(blk.score_rows);
+  // Per score: stored, loaded for the max, loaded and stored by exp, broadcast per PV step.
+  const double score_l1 = B * H * C * 4.0 * (4.0 + col_steps);
+  // Per tile and head: the accumulator loaded and stored once (the rescale rides the load).
+  const double acc_l1 = B * H * (tiles / (B * Hkv)) * D * 8.0;
   const double edge_l1 = B * H * D * 4.0 * 4.0 + (splits > 1 ? B * H * splits * (D + 2) * 8 : 0);
   w.bytes[0] = kv_l1 + q_l1 + score_l1 + acc_l1 + edge_l1;
 
@@ -302,7 +317,7 @@ WorkModel AttnDecodeModel(const AttnDecodeDims& dims, const ModelContext& ctx) {
           "out",
           q_bytes, kv_bytes, G),
       DescribeStream("working set", w.compulsory_bytes, level) + " once per run",
-      Fmt("L1: K,V loaded %.0f times (once per block of 4 query heads) + q per K row "
+      Fmt("L1: K,V loaded %.0f times (once per block of 4 query heads) + q per step of K rows "
           "(%.4g B) + scores and weights (%.4g B)",
           passes, q_l1, score_l1) +
           Fmt(" + accumulators (%.4g B) + q, out, split partials (%.4g B)", acc_l1, edge_l1),
@@ -325,10 +340,9 @@ WorkModel AttnDecodeModel(const AttnDecodeDims& dims, const ModelContext& ctx) {
 WorkModel AttnPrefillModel(const AttnPrefillDims& dims, bool flash, const ModelContext& ctx) {
   const double T = static_cast<double>(dims.tokens), H = static_cast<double>(dims.heads);
   const double Hkv = static_cast<double>(dims.kv_heads), D = static_cast<double>(dims.head_dim);
-  const int64_t lanes = ModelLanes();
-  const double micro_cols =
-      static_cast<double>(ROOFPROF_DISPATCH_FOR(PrefillMicroColumnsEntry, BestTarget())());
-  const PrefillLayout lay = MakePrefillLayout(dims, lanes);
+  const AttnBlocking blk = ModelBlocking();
+  const double micro_cols = static_cast<double>(blk.micro_columns);
+  const PrefillLayout lay = MakePrefillLayout(dims, blk.lanes);
   const double tp = static_cast<double>(lay.padded_tokens);
   const double dp = static_cast<double>(lay.padded_dim);
   const double bk = static_cast<double>(lay.key_tile);

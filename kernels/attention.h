@@ -191,6 +191,15 @@ void RunAttnPrefill(int64_t target, const AttnPrefillData& data);
 // contiguous ranges.
 int64_t PrefillQueryBlocks(const AttnPrefillDims& dims);
 
+// Register blocking a target's code uses (the work models follow the best target's).
+struct AttnBlocking {
+  int64_t lanes = 1;          // f32 lanes per vector
+  int64_t score_rows = 1;     // decode: K rows per score step
+  int64_t pv_columns = 1;     // decode: head_dim columns per PV step
+  int64_t micro_columns = 1;  // prefill: columns of a micro-tile
+};
+AttnBlocking AttnTargetBlocking(int64_t target);
+
 // ---------------------------------------------------------------------------------------------
 // References and tolerances (double accumulation). For one query row attending to n keys:
 // value[d] is the exact output; tolerance[d] bounds |kernel - exact| for f32 arithmetic:
