@@ -8,7 +8,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
-#include <ctime>
 #include <memory>
 
 #include "probes/bandwidth.h"
@@ -24,6 +23,7 @@
 #include "src/platform.h"
 #include "src/targets.h"
 #include "src/units.h"
+#include "src/version.h"
 
 namespace roofprof {
 
@@ -65,14 +65,6 @@ constexpr uint64_t kSweepMinBytes = 4096;
 // Sweep step: at most 1.3x between sizes resolves a cache edge to within 30%.
 constexpr double kSweepRatio = 1.3;
 
-std::string NowIso8601() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 // Per-thread, first-touched buffers from which the bandwidth kernels carve their arrays.
 class ThreadArrays {
@@ -170,7 +162,7 @@ class Prober {
 
   void FillContext() {
     m_.created = NowIso8601();
-    m_.tool_version = "0.1.0";
+    m_.tool_version = kVersion;
     m_.quick = quick_;
     m_.cpu.model = topo_.model;
     m_.cpu.vendor = topo_.vendor;

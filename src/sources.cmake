@@ -1,11 +1,16 @@
 # Core library sources under src/ (topology, harness, machine model, reports, ...).
 target_sources(roofprof_core PRIVATE
+  src/console.cc
+  src/advice.cc
   src/cpu_db.cc
   src/harness.cc
   src/io.cc
+  src/kernel_runner.cc
+  src/llm_model.cc
   src/json_util.cc
   src/machine.cc
   src/memory.cc
+  src/profile.cc
   src/results.cc
   src/roofline.cc
   src/targets.cc
