@@ -669,10 +669,11 @@ inline void PackKeyTile(const AttnPrefillData& a, const PrefillLayout& lay, int6
   const int64_t valid = std::min(j1, tokens);
   const float* k = a.k + kvh * tokens * dim;
   const float* v = a.v + kvh * tokens * dim;
-  float* kt = a.kt + kvh * dim * tp;
+  const int64_t bk = lay.key_tile;
+  float* kt = a.kt + (kvh * (tp / bk) + tile) * dim * bk;  // this tile's [dim x key_tile] panel
   float* vp = a.vp + kvh * tp * dp;
   for (int64_t i = 0; i < dim; ++i) {
-    float* row = kt + i * tp;
+    float* row = kt + i * bk - j0;
     for (int64_t j = j0; j < valid; ++j) row[j] = k[j * dim + i];
     for (int64_t j = valid; j < j1; ++j) row[j] = 0.0f;
   }
@@ -731,7 +732,7 @@ inline void FlashBlock(DF d, const AttnPrefillData& a, const PrefillLayout& lay,
   const size_t nr = static_cast<size_t>(std::min(kPrefillQueryBlock, dims.tokens - i0));
   const float scale = 1.0f / std::sqrt(static_cast<float>(dims.head_dim));
   const float* q = a.q + (h * dims.tokens + i0) * dims.head_dim;
-  const float* kt = a.kt + static_cast<size_t>(kvh) * dim * tp;
+  const float* kt = a.kt + static_cast<size_t>(kvh) * dim * tp;  // key tile t at t * dim * bk
   const float* vp = a.vp + static_cast<size_t>(kvh) * tp * dp;
   float* s = scratch;
   float* o = s + static_cast<size_t>(kPrefillQueryBlock) * bk;
@@ -744,7 +745,7 @@ inline void FlashBlock(DF d, const AttnPrefillData& a, const PrefillLayout& lay,
   }
   const int64_t last = i0 + static_cast<int64_t>(nr) - 1;
   for (int64_t j0 = 0; j0 <= last; j0 += lay.key_tile) {
-    Gemm<false>(d, nr, bk, dim, q, dim, kt + j0, tp, s, bk);
+    Gemm<false>(d, nr, bk, dim, q, dim, kt + static_cast<size_t>(j0) * dim, bk, s, bk);
     for (size_t r = 0; r < nr; ++r) {
       const int64_t valid = std::min<int64_t>(lay.key_tile, i0 + static_cast<int64_t>(r) - j0 + 1);
       FlashRow(d, s + r * bk, valid, bk, scale, m + r, l + r, o + r * dp, dp);
@@ -758,8 +759,9 @@ inline void FlashBlock(DF d, const AttnPrefillData& a, const PrefillLayout& lay,
   }
 }
 
-// Softmax of one materialised score row (n causal scores of a row of ncols computed ones):
-// separate passes for the max, the exponentials and their sum, and the normalisation.
+// Softmax of one materialised score row of ncols scores of which the first n are causal:
+// the mask, then separate passes for the max, the exponentials and their sum, and the
+// normalisation.
 HWY_INLINE void NaiveSoftmaxRow(DF d, float* HWY_RESTRICT s, size_t n, size_t ncols, float scale) {
   const size_t lanes = hn::Lanes(d);
   for (size_t t = n; t < ncols; ++t) s[t] = kNegInf;
@@ -779,8 +781,9 @@ HWY_INLINE void NaiveSoftmaxRow(DF d, float* HWY_RESTRICT s, size_t n, size_t nc
   }
 }
 
-// Naive: head h. S = Q K^T (causal blocks only) is written to a tokens x tokens matrix, a
-// separate pass turns it into P = softmax(S), and a third computes O = P V.
+// Naive: head h, as the textbook writes it. S = Q K^T (the whole tokens x tokens square) is
+// written to memory, a separate pass scales it, applies the causal mask and turns it into
+// P = softmax(S), and a third pass computes O = P V over the whole square again.
 inline void NaiveHead(DF d, const AttnPrefillData& a, const PrefillLayout& lay, int64_t h,
                       float* scratch) {
   const AttnPrefillDims& dims = a.dims;
@@ -793,30 +796,22 @@ inline void NaiveHead(DF d, const AttnPrefillData& a, const PrefillLayout& lay, 
   const int64_t kvh = h / dims.group();
   const float scale = 1.0f / std::sqrt(static_cast<float>(dims.head_dim));
   const float* q = a.q + h * dims.tokens * dims.head_dim;
-  const float* kt = a.kt + static_cast<size_t>(kvh) * dim * tp;
+  const float* kt = a.kt + static_cast<size_t>(kvh) * dim * tp;  // key tile t at t * dim * bk
   const float* vp = a.vp + static_cast<size_t>(kvh) * tp * dp;
   float* s = scratch;
   float* o = s + tp * tp;
-  // Columns computed for the row block starting at i0: its causal keys, whole key tiles.
-  const auto block_cols = [&](size_t i0, size_t nr) { return (i0 + nr + bk - 1) / bk * bk; };
   for (size_t i0 = 0; i0 < tokens; i0 += bq) {
     const size_t nr = std::min(bq, tokens - i0);
-    const size_t ncols = block_cols(i0, nr);
-    for (size_t j0 = 0; j0 < ncols; j0 += bk) {
-      Gemm<false>(d, nr, bk, dim, q + i0 * dim, dim, kt + j0, tp, s + i0 * tp + j0, tp);
+    for (size_t j0 = 0; j0 < tp; j0 += bk) {
+      Gemm<false>(d, nr, bk, dim, q + i0 * dim, dim, kt + j0 * dim, bk, s + i0 * tp + j0, tp);
     }
   }
-  for (size_t i0 = 0; i0 < tokens; i0 += bq) {
-    const size_t nr = std::min(bq, tokens - i0);
-    const size_t ncols = block_cols(i0, nr);
-    for (size_t r = 0; r < nr; ++r) NaiveSoftmaxRow(d, s + (i0 + r) * tp, i0 + r + 1, ncols, scale);
-  }
+  for (size_t i = 0; i < tokens; ++i) NaiveSoftmaxRow(d, s + i * tp, i + 1, tp, scale);
   float* out = a.out + h * dims.tokens * dims.head_dim;
   for (size_t i0 = 0; i0 < tokens; i0 += bq) {
     const size_t nr = std::min(bq, tokens - i0);
-    const size_t ncols = block_cols(i0, nr);
     for (size_t i = 0; i < nr * dp; ++i) o[i] = 0.0f;
-    for (size_t j0 = 0; j0 < ncols; j0 += bk) {
+    for (size_t j0 = 0; j0 < tp; j0 += bk) {
       Gemm<true>(d, nr, dp, bk, s + i0 * tp + j0, tp, vp + j0 * dp, dp, o, dp);
     }
     for (size_t r = 0; r < nr; ++r) {

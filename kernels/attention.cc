@@ -328,15 +328,17 @@ WorkModel AttnDecodeModel(const AttnDecodeDims& dims, const ModelContext& ctx) {
 // attn_prefill_naive / attn_prefill_flash. Flops, for both: per causal (query, key) pair
 // (tokens (tokens + 1) / 2 per head) q.k and p v at 2 D each plus 3 for the softmax (scale,
 // subtract the max, add to the sum), and per query row D for the normalisation; exp() once
-// per pair, not counted. Work the tiles do beyond the causal limit (masked) is overhead, not
-// counted: both variants are held to the same useful flops.
+// per pair, not counted. Both are held to these useful flops: flash's masked work in diagonal
+// tiles and naive's whole upper triangle (it computes the full square and masks it, about
+// twice the useful multiply-adds) are overhead, listed in the derivation, not counted.
 // Traffic: Q, K, V, O cross every level out to where the working set lives once per run; the
-// packed K^T and V (written once per run) are re-read for every query block from where one KV
-// head's packed data fits; per key tile a query block re-reads Q block, K^T tile and V tile
-// from L2 (together > L1). Naive adds its score matrix: written by QK^T, read and written by
-// the softmax pass (rows reused in L1 between its three sweeps), read by PV: 4 x its size at
-// the level where one head's matrix per thread lives. L1 counts the micro-kernel loads and
-// stores (GemmL1Bytes), the softmax sweeps, packing and the output copies.
+// packed K^T and V (written once per run) are re-read, a key tile per query block and tile
+// visited, from where one KV head's packed data fits; per tile visit a query block re-reads
+// its Q rows from L2 (Q block, K^T panel and V tile together exceed L1). Naive adds its score
+// matrix: written by QK^T, read and written by the softmax pass (each row stays in L1 between
+// its sweeps), read by PV: 4 x its size at the level where one matrix per thread lives. Flash
+// instead moves its score tile and accumulator at the level its scratch lives. L1 counts the
+// micro-kernel loads and stores (GemmL1Bytes), the softmax sweeps, packing and output copies.
 WorkModel AttnPrefillModel(const AttnPrefillDims& dims, bool flash, const ModelContext& ctx) {
   const double T = static_cast<double>(dims.tokens), H = static_cast<double>(dims.heads);
   const double Hkv = static_cast<double>(dims.kv_heads), D = static_cast<double>(dims.head_dim);
@@ -356,27 +358,28 @@ WorkModel AttnPrefillModel(const AttnPrefillDims& dims, bool flash, const ModelC
   const double per_head_packed = (D * tp + tp * dp) * 4.0;
   const double threads = std::max(1, ctx.threads);
 
-  // Key tiles each query block visits, and the score columns naive computes.
-  double tile_visits = 0, naive_cells = 0;
-  double l1 = 0;
+  // Key tiles the query blocks visit (flash: up to the diagonal; naive: all), and L1 bytes.
+  double tile_visits = 0, l1 = 0;
   const int64_t blocks = PrefillQueryBlocks(dims);
   for (int64_t qb = 0; qb < blocks; ++qb) {
     const double i0 = static_cast<double>(qb) * bq;
     const double nr = std::min(bq, T - i0);
-    const double tiles = std::ceil((i0 + nr) / bk);
+    const double tiles = flash ? std::ceil((i0 + nr) / bk) : tp / bk;
     tile_visits += tiles;
-    naive_cells += nr * tiles * bk;
     const double qk = tiles * GemmL1Bytes(nr, bk, D, false, micro_cols);
     const double pv = tiles * GemmL1Bytes(nr, dp, bk, true, micro_cols);
     double softmax;
     if (flash) {
       // Per tile and row: max sweep, exp read + write, accumulator rescale (counted for every
-      // tile: an upper bound); per block: zero the accumulator, normalise into out.
+      // tile: an upper bound; the mask fill of diagonal tiles is not counted); per block: zero
+      // the accumulator, normalise into out.
       softmax = tiles * nr * (12.0 * bk + 8.0 * dp) + nr * (2.0 * dp * 4.0 + D * 4.0);
     } else {
-      // Per row: mask fill, max sweep, exp read + write, normalise read + write; per block:
-      // zero the accumulator, copy out.
-      softmax = nr * tiles * bk * 4.0 * 5.0 + nr * (2.0 * dp * 4.0 + D * 4.0);
+      // Per row: max sweep, exp read + write, normalise read + write over all tp columns, and
+      // the mask fill of the columns past the row; per block: zero the accumulator, copy out.
+      double masked = 0;
+      for (double r = 0; r < nr; ++r) masked += tp - (i0 + r + 1.0);
+      softmax = nr * tp * 20.0 + masked * 4.0 + nr * (2.0 * dp * 4.0 + D * 4.0);
     }
     l1 += H * (qk + pv + softmax);
   }
@@ -393,11 +396,12 @@ WorkModel AttnPrefillModel(const AttnPrefillDims& dims, bool flash, const ModelC
   AddAt(&w.bytes, reread, kv_level);
   const double q_reread = H * tile_visits * bq * D * 4.0;
   AddAt(&w.bytes, q_reread, 1);
+  const double executed = H * tile_visits * bq * bk * 4.0 * D;  // multiply-add flops issued
   w.derivation = {
-      Fmt("flops: H*T(T+1)/2*(4*D+3) + H*T*D = %.4g (q.k, p.v, scale, subtract, sum per causal "
-          "pair; normalise per row); masked work in diagonal tiles not counted",
-          w.flops),
-      Fmt("exp: H*T(T+1)/2 = %.4g evaluations, not counted as flops", H * pairs),
+      Fmt("flops: H*T(T+1)/2*(4*D+3) + H*T*D = %.4g useful (q.k, p.v, scale, subtract, sum per "
+          "causal pair; normalise per row); the tiles issue %.4g multiply-add flops",
+          w.flops, executed),
+      Fmt("exp: H*T(T+1)/2 = %.4g evaluations on causal pairs, not counted as flops", H * pairs),
       DescribeStream("Q, K, V, O", w.compulsory_bytes, level) + " once per run",
       DescribeStream("packed K^T and V written", packed, packed_level),
       DescribeStream("packed key tiles re-read per query block", reread, kv_level),
@@ -406,12 +410,12 @@ WorkModel AttnPrefillModel(const AttnPrefillDims& dims, bool flash, const ModelC
           q_reread, w.bytes[0]),
   };
   if (!flash) {
-    const double s_head = naive_cells * 4.0;
+    const double s_head = T * tp * 4.0;
     const int s_level = ResidentLevel(s_head * threads, ctx);
     const double s_traffic = 4.0 * H * s_head;
     AddAt(&w.bytes, s_traffic, s_level);
     w.derivation.push_back(
-        DescribeStream("score matrix S", s_head, s_level) +
+        DescribeStream("score matrix S (tokens x tokens)", s_head, s_level) +
         Fmt(" per head: written, read + written (softmax), read (PV) = %.4g B per run", s_traffic));
   } else {
     const int scratch_level =
@@ -632,9 +636,8 @@ class AttnPrefillWorkload : public Workload {
           }
           for (size_t i = 0; i < dp; ++i) vp[(kvh * tp + j) * dp + i] = 0.0f;
         }
-        for (size_t i = 0; i < dim; ++i) {
-          for (size_t j = j0; j < j0 + bk; ++j) kt[(kvh * dim + i) * tp + j] = 0.0f;
-        }
+        float* panel = kt + (kvh * (tp / bk)) * dim * bk + j0 * dim;
+        for (size_t i = 0; i < dim * bk; ++i) panel[i] = 0.0f;
       }
       const auto touch_rows = [&](size_t h, size_t r0, size_t r1) {
         for (size_t i = (h * tokens + r0) * dim; i < (h * tokens + r1) * dim; ++i) {

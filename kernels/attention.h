@@ -155,8 +155,10 @@ inline constexpr int64_t kPrefillKeyTile = 64;
 // (8 cycles of FMA for 4 cycles of loads at 2 loads/cycle).
 inline constexpr int64_t kPrefillMicroRows = 4;
 
-// Layout of the packed operands for a vector length of `lanes` floats: K^T per KV head is
-// [head_dim x padded_tokens], V per KV head [padded_tokens x padded_dim], both zero padded.
+// Layout of the packed operands for a vector length of `lanes` floats, both zero padded: K^T
+// per KV head as key tiles, each a contiguous [head_dim x key_tile] panel (a panel with rows
+// padded_tokens apart would put all its rows in the same L1 sets at power-of-two token counts),
+// and V per KV head [padded_tokens x padded_dim].
 struct PrefillLayout {
   int64_t key_tile = 0;             // kPrefillKeyTile rounded up to a multiple of lanes
   int64_t padded_tokens = 0;        // tokens rounded up to key_tile
