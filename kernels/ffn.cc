@@ -85,24 +85,29 @@ FfnReference FfnSwigluReference(const FfnDims& dims, const float* x, const float
   return ref;
 }
 
+size_t FfnScratchFloats(int64_t lanes) {
+  return static_cast<size_t>((kFfnChunkRows / kFfnTileRows) * kFfnPanelRows * kFfnTileRows * lanes);
+}
+
 // ffn_swiglu_fused / ffn_swiglu_unfused.
 // Flops (both): two products at 2 m n k each, plus 3 per output for silu(g) * u (add 1,
 // divide, multiply); exp() once per output, not counted as flops. Compulsory bytes: x, Wg,
 // Wu once and h once.
 // Traffic: the working set crosses every level out to where ResidentLevel puts it once per
-// run. Re-reads the blocking implies: x is read once per tile of weight rows (from the level
-// holding all of x per thread: every thread reads all of it); a tile's weight rows are read
-// again by each further block of 4 x rows (from the level holding one tile's rows). Unfused
-// also reads x once per product and moves G and U (m n 4 B each): stored by the products,
-// loaded by the elementwise pass, at the level where both live. L1 counts the tile loads
-// ((rows + weight rows) x k x 4 B per tile), the stores of the sums, and the activation's
-// loads and stores.
+// run. Re-reads the blocking implies: all of x once per panel of weight rows (n / 8 panels in
+// both variants), from the level holding x per thread (every thread reads all of it); a
+// panel's weight rows once more per further chunk of kFfnChunkRows x rows, from the level
+// holding a panel. Within a k slice, x and weights come from L1. Unfused also moves G and U
+// (m n 4 B each): stored by the products and loaded by the elementwise pass, at the level
+// where both live. L1 counts the tiles' loads, their partial-sum loads and stores per slice,
+// and the stores and loads of the sums, the activation and h.
 WorkModel FfnSwigluModel(const FfnDims& dims, bool fused, const ModelContext& ctx) {
   const double m = static_cast<double>(dims.m), n = static_cast<double>(dims.n);
   const double k = static_cast<double>(dims.k);
   const double threads = std::max(1, ctx.threads);
-  const double wr = static_cast<double>(FfnTileWeightRows(BestTarget()));
-  const double row_blocks = std::ceil(m / kFfnTileRows);
+  const int64_t target = BestTarget();
+  const double wr = static_cast<double>(FfnTileWeightRows(target));
+  const double lanes = std::max(1.0, TargetVectorBytes(target) / 4.0);
   WorkModel w;
   w.precision = "fp32";
   w.flops = 4.0 * m * n * k + 3.0 * m * n;
@@ -112,27 +117,34 @@ WorkModel FfnSwigluModel(const FfnDims& dims, bool fused, const ModelContext& ct
   const int level = ResidentLevel(w.compulsory_bytes + inter, ctx);
   std::array<double, kNumLevels> t{};
   AddTraffic(&t, StreamTraffic(w.compulsory_bytes, level));
-  // Weight-row tiles per product: fused tiles hold wr / 2 outputs' gate and up rows, unfused
-  // tiles wr rows of one matrix, for both matrices.
-  const double tiles = fused ? n / (wr / 2.0) : 2.0 * n / wr;
-  const double x_rereads = (tiles - 1.0) * x_bytes;
+  // Panels: 8 outputs' gate and up rows (fused) or 16 rows of one matrix (unfused, both
+  // matrices): 2 n / kFfnPanelRows either way.
+  const double panels = 2.0 * n / static_cast<double>(kFfnPanelRows);
+  const double chunks = std::ceil(m / static_cast<double>(kFfnChunkRows));
+  const double x_rereads = (panels - 1.0) * x_bytes;
   const int x_level = ResidentLevel(x_bytes * threads, ctx);
   AddTraffic(&t, StreamTraffic(x_rereads, x_level));
-  const double tile_w_bytes = wr * k * 4.0;
-  const int wtile_level = ResidentLevel(tile_w_bytes * threads, ctx);
-  const double w_rereads = (row_blocks - 1.0) * w_bytes;
-  AddTraffic(&t, StreamTraffic(w_rereads, wtile_level));
+  const double panel_bytes = static_cast<double>(kFfnPanelRows) * k * 4.0;
+  const int panel_level = ResidentLevel(panel_bytes * threads, ctx);
+  const double w_rereads = (chunks - 1.0) * w_bytes;
+  AddTraffic(&t, StreamTraffic(w_rereads, panel_level));
   int inter_level = 0;
   if (!fused) {
     inter_level = ResidentLevel(inter, ctx);
     AddTraffic(&t, StreamTraffic(2.0 * inter, inter_level));  // stored, then loaded
   }
-  // L1: tile loads, sum stores, activation loads and stores.
-  const double tile_loads = tiles * m * k * 4.0 + row_blocks * w_bytes;
-  // Both store the gate and up sums (fused: to the L1 chunk; unfused: to G and U), load them
-  // for the activation and store h: the same L1 bytes, a difference only further out.
-  const double act = 5.0 * h_bytes;
-  t[0] = tile_loads + act;
+  // L1. Tiles: x loaded once per weight tile (2 n / wr of them), weights once per block of 4
+  // rows; partial sums loaded and stored once per tile and slice (4 x wr vectors).
+  const double row_blocks = std::ceil(m / static_cast<double>(kFfnTileRows));
+  const double slices = std::ceil(k / static_cast<double>(kFfnSliceK));
+  const double tile_loads = (2.0 * n / wr) * m * k * 4.0 + row_blocks * w_bytes;
+  const double partials =
+      (2.0 * n / wr) * row_blocks * slices * 2.0 * kFfnTileRows * wr * lanes * 4.0;
+  // Sums stored by the reductions and loaded back (2 m n), then fused: copied into the
+  // activation's gate/up buffers (2 m n loads and stores counted in those) and h written to a
+  // buffer and copied out (3 m n); unfused: G and U stored and loaded (4 m n) and h stored.
+  const double act = (fused ? 11.0 : 9.0) * h_bytes;
+  t[0] = tile_loads + partials + act;
   w.bytes = t;
   char line[256];
   std::snprintf(line, sizeof(line),
@@ -143,24 +155,34 @@ WorkModel FfnSwigluModel(const FfnDims& dims, bool fused, const ModelContext& ct
   w.derivation.push_back(DescribeStream("x, Wg, Wu, h", w.compulsory_bytes, level) +
                          " once per run");
   std::snprintf(line, sizeof(line),
-                "x re-read by %.0f weight tiles (%.0f rows each): %s; weight rows re-read by %.0f "
-                "more blocks of 4 x rows from %s",
-                tiles, wr, DescribeStream("re-reads", x_rereads, x_level).c_str(), row_blocks - 1,
-                LevelName(wtile_level));
+                "x re-read by %.0f weight panels: %s; weight panels re-read by "
+                "%.0f more chunks of x rows from %s",
+                panels, DescribeStream("re-reads", x_rereads, x_level).c_str(), chunks - 1.0,
+                LevelName(panel_level));
   w.derivation.push_back(line);
   if (!fused) {
     w.derivation.push_back(
         DescribeStream("G and U stored and loaded back", 2.0 * inter, inter_level));
   } else {
-    w.derivation.push_back("G and U never leave a 2 KiB chunk: only h is written");
+    w.derivation.push_back("gate and up sums stay in a 1 KiB buffer per chunk: only h is written");
   }
-  std::snprintf(line, sizeof(line), "L1: tile loads %.4g B + sums and activation %.4g B",
-                tile_loads, act);
+  std::snprintf(line, sizeof(line),
+                "L1: tile loads %.4g B + partial sums %.4g B + sums and activation %.4g B",
+                tile_loads, partials, act);
   w.derivation.push_back(line);
   return w;
 }
 
 namespace {
+
+// Largest f32 vector length over the available targets (scratch is sized for it).
+int64_t MaxLanes() {
+  int64_t lanes = 1;
+  for (const int64_t t : AvailableTargets()) {
+    lanes = std::max<int64_t>(lanes, TargetVectorBytes(t) / 4);
+  }
+  return lanes;
+}
 
 // Deterministic input in [-1, 1) from an element index (splitmix64), so data do not depend
 // on which thread initialises them.
@@ -191,6 +213,13 @@ class FfnWorkload : public Workload {
     const size_t k = static_cast<size_t>(dims_.k);
     const size_t inter = fused_ ? 0 : 2 * m * n;
     CheckFitsInMemory(4 * (m * k + 2 * n * k + m * n + inter), name() + " buffers");
+    scratch_floats_ = (FfnScratchFloats(MaxLanes()) + 1023) / 1024 * 1024;  // own 4 KiB pages
+    scratch_ = AllocateAligned(scratch_floats_ * static_cast<size_t>(threads_) * 4);
+    scratch_ptrs_.resize(static_cast<size_t>(threads_));
+    for (int t = 0; t < threads_; ++t) {
+      scratch_ptrs_[static_cast<size_t>(t)] =
+          reinterpret_cast<float*>(scratch_.get()) + scratch_floats_ * static_cast<size_t>(t);
+    }
     x_ = AllocateAligned(m * k * 4);
     wg_ = AllocateAligned(n * k * 4);
     wu_ = AllocateAligned(n * k * 4);
@@ -225,6 +254,8 @@ class FfnWorkload : public Workload {
       if (tid == 0) {
         for (size_t i = 0; i < m * k; ++i) x[i] = InputValue(i, 3);
       }
+      float* mine = scratch_ptrs_[static_cast<size_t>(tid)];
+      for (size_t i = 0; i < scratch_floats_; ++i) mine[i] = 0.0f;
     }
   }
 
@@ -239,6 +270,7 @@ class FfnWorkload : public Workload {
     data.h = reinterpret_cast<float*>(h_.get());
     data.g = reinterpret_cast<float*>(g_.get());
     data.u = reinterpret_cast<float*>(u_.get());
+    data.scratch = scratch_ptrs_.data();
     RunFfnSwiglu(target, data);
     double sum = 0;
     for (int64_t i = 0; i < dims_.m * dims_.n; ++i) sum += data.h[i];
@@ -268,7 +300,9 @@ class FfnWorkload : public Workload {
   FfnDims dims_;
   bool fused_;
   int threads_ = 1;
-  AlignedBuffer x_, wg_, wu_, h_, g_, u_;
+  size_t scratch_floats_ = 0;
+  AlignedBuffer x_, wg_, wu_, h_, g_, u_, scratch_;
+  std::vector<float*> scratch_ptrs_;
 };
 
 }  // namespace

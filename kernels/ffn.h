@@ -26,14 +26,22 @@ struct FfnDims {
 // (row, weight row): 4 x 4 = 16 accumulators + 4 x vectors + 1 weight vector = 21 of 32
 // registers (AVX-512, NEON, SVE), 4 x 2 = 8 + 4 + 1 = 13 of 16 on SSE4/AVX2. 16 (8)
 // independent FMA chains cover latency 4 x 2 pipes. Each weight vector feeds 4 FMAs and each
-// x vector 4 (2), so loads stay at half the FMA rate. The fused tile's weight rows are gate
-// and up rows of the same outputs, so each x load serves both products.
+// x vector 4 (2). The fused tile's weight rows are gate and up rows of the same outputs, so
+// each x load serves both products.
 inline constexpr int64_t kFfnTileRows = 4;
-// Outputs per activation chunk: the fused kernel keeps the gate and up sums of
-// kFfnChunkRows x kFfnChunkCols outputs (2 x 16 x 16 x 4 B = 2 KiB, in L1) until the
-// activation turns them into h, a vector at a time.
+// A panel of weight rows is worked through for a chunk of up to kFfnChunkRows rows of x, k in
+// slices of kFfnSliceK: the x slice (16 rows x 128 x 4 B = 8 KiB), the panel's weight slice
+// (16 x 128 x 4 B = 8 KiB) and the tiles' vector partial sums (4 row blocks x 16 weight rows x
+// 4 rows x 64 B = 16 KiB at 512 bits) together take 32 of the 48 KiB of L1d. Every tile then
+// loads x and weights from L1: x crosses from L2 once per panel (not once per tile) and a
+// weight row from memory once. A fused panel holds 8 outputs' gate and up rows, an unfused
+// one 16 rows of one matrix, so both read x n / 8 times.
+inline constexpr int64_t kFfnPanelRows = 16;
 inline constexpr int64_t kFfnChunkRows = 16;
-inline constexpr int64_t kFfnChunkCols = 16;
+inline constexpr int64_t kFfnSliceK = 128;
+
+// Floats of per-thread scratch (the tiles' partial sums) for vectors of up to `lanes` floats.
+size_t FfnScratchFloats(int64_t lanes);
 
 struct FfnData {
   FfnDims dims;
@@ -43,8 +51,9 @@ struct FfnData {
   const float* wg = nullptr;
   const float* wu = nullptr;
   float* h = nullptr;
-  float* g = nullptr;  // unfused only: x Wg^T [m x n]
-  float* u = nullptr;  // unfused only: x Wu^T [m x n]
+  float* g = nullptr;               // unfused only: x Wg^T [m x n]
+  float* u = nullptr;               // unfused only: x Wu^T [m x n]
+  float* const* scratch = nullptr;  // [threads], FfnScratchFloats(lanes) each
 };
 
 // Runs the fused or unfused kernel compiled for `target` with data.threads OpenMP threads.

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "hwy/aligned_allocator.h"
 #include "kernels/touch_counter.h"
 #include "kernels/workload.h"
 #include "src/targets.h"
@@ -43,9 +44,16 @@ struct FfnBuffers {
       wg[misalign + i] = Value(i, 2);
       wu[misalign + i] = Value(i, 3);
     }
+    // Partial sums are vector-aligned: one aligned block per thread.
+    int64_t lanes = 1;
+    for (const int64_t t : Targets()) lanes = std::max<int64_t>(lanes, TargetVectorBytes(t) / 4);
+    const size_t per_thread = FfnScratchFloats(lanes);
+    scratch = hwy::AllocateAligned<float>(per_thread * static_cast<size_t>(threads));
+    for (int t = 0; t < threads; ++t) scratch_ptrs.push_back(scratch.get() + per_thread * t);
     data.dims = d;
     data.threads = threads;
     data.fused = fused;
+    data.scratch = scratch_ptrs.data();
     data.x = x.data() + misalign;
     data.wg = wg.data() + misalign;
     data.wu = wu.data() + misalign;
@@ -69,6 +77,8 @@ struct FfnBuffers {
 
   FfnDims dims;
   std::vector<float> x, wg, wu, h, g, u;
+  hwy::AlignedFreeUniquePtr<float[]> scratch;
+  std::vector<float*> scratch_ptrs;
   FfnData data;
 };
 
@@ -84,8 +94,8 @@ TEST(FfnSwiglu, FusedAndUnfusedMatchReferenceOnEveryTarget) {
   for (const int64_t target : Targets()) {
     const int64_t L = std::max(1, TargetVectorBytes(target) / 4);
     // m: 1, 3, 4 (one row tile), 5, 17 (past a 16-row chunk); n: 1, 3, 5 (past a 4-row
-    // tile), 17 and 37 (past 16-output chunks, odd per-thread ranges); k: 1, 3, L, L + 1,
-    // odd and long.
+    // tile), 17 and 37 (past 8-output fused and 16-row unfused panels, odd per-thread
+    // ranges); k: 1, 3, L, L + 1, odd, past one and several 128-element slices.
     const std::vector<FfnDims> shapes = {
         Ffn(1, 1, 1),    Ffn(3, 3, 3),    Ffn(4, 5, L),       Ffn(5, 17, L + 1),
         Ffn(17, 37, 67), Ffn(2, 33, 257), Ffn(16, 20, 2 * L), Ffn(1, 64, 513),
