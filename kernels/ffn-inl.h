@@ -1,5 +1,6 @@
-// Per-target SwiGLU code: a register-blocked dot-product tile shared by the fused kernel
-// (gate and up rows of the same outputs in one tile) and the unfused one (rows of one matrix).
+// Per-target SwiGLU code: panels of weight rows worked through in L1-sized k slices by a
+// register-blocked dot-product tile, shared by the fused kernel (gate and up rows of the same
+// outputs in one tile) and the unfused one (rows of one matrix).
 // Arrays of vectors are not allowed for SVE/RVV (sizeless types), hence the macros.
 #if defined(ROOFPROF_KERNELS_FFN_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef ROOFPROF_KERNELS_FFN_INL_H_
@@ -39,7 +40,7 @@ constexpr int kWeightRows = 4;
 
 // exp(-z) overflows f32 for -z > 88.7 (and Highway's Exp is specified up to 104): clamping
 // the argument at 88 keeps 1 + exp(-z) finite, and silu(z) for z < -88 is then z e^-88
-// instead of z e^z, both below 1e-36 in magnitude.
+// instead of z e^z: both zero to within |z| x 6e-39.
 constexpr float kSiluExpClamp = 88.0f;
 // Floats per 64-byte cache line: the weight prefetch issues one prefetch per line.
 constexpr size_t kLineFloats = 16;
