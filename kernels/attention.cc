@@ -85,7 +85,7 @@ double KvValue(const void* base, int kv_bits, size_t index) {
 }
 
 // Softmax-attention reference of one query row over keys [0, n) with the tolerance derived in
-// attention.h. `kv_elem` = bytes per K/V element; rows of K/V at `k` and `v` with stride dim.
+// attention.h. K and V rows (f32, or f16 bits when kv_bits is 16) at `k` and `v`, dim apart.
 AttnReferenceRow SoftmaxReference(const float* q, const void* k, const void* v, int kv_bits,
                                   size_t dim, size_t n, float* out, TouchCounter* counter) {
   const double u = kAttnUnitRoundoff;

@@ -207,9 +207,10 @@ AttnBlocking AttnTargetBlocking(int64_t target);
 // value[d] is the exact output; tolerance[d] bounds |kernel - exact| for f32 arithmetic:
 //   score s_j = scale q.k_j: Es_j = 2 D u scale sum_d |q_d k_jd| + 2 u |s_j| (the dot-product
 //     bound of DotTolerance plus the rounding of the scaled query);
-//   unnormalised weight e_j = exp(s_j - m): relative error r_j <= Es_j + Es_max + u |s_j - m|
-//     + 4 u (the shift m is itself a computed score, the subtraction rounds, and up to two
-//     exponentials of 1 ulp = 2u each touch it: its own and one rescale or merge factor);
+//   unnormalised weight e_j = exp(s_j - m): relative error r_j <= Es_j + Es_max + 2 u |s_j - m|
+//     + 4 u (the shift m is itself a computed score; the subtraction rounds, and so does the
+//     scale multiply where it follows it (prefill); up to two exponentials of 1 ulp = 2u each
+//     touch it: its own and one rescale or merge factor);
 //   sums l = sum e_j and N_d = sum e_j v_jd over n terms: n u for the recursive summation
 //     and n u for the per-tile rescales (at most one per term), so 2 n u;
 //   out = N_d / l: |err_d| <= sum_j p_j |v_jd| (r_j + 2 n u) + |o_d| (sum_j p_j r_j + 2 n u)
