@@ -2,6 +2,8 @@
 target_sources(roofprof_core PRIVATE
   kernels/attention.cc
   kernels/ffn.cc
+  kernels/gemm.cc
   kernels/model_util.cc
+  kernels/openblas.cc
   kernels/registry.cc
 )

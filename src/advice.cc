@@ -14,7 +14,8 @@ namespace {
 
 bool StartsWith(const std::string& s, const char* p) { return s.rfind(p, 0) == 0; }
 bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 std::string Ms(double s) { return FormatRate(s * 1e3) + " ms"; }
@@ -57,8 +58,8 @@ std::vector<std::string> AdviseKernel(const KernelResult& r, const Machine& m, i
   const Ceilings c = SelectCeilings(m, r.precision, r.threads, r.isa);
   const double dram_gbps = c.gbps[3];
   const double ridge = dram_gbps > 0 ? c.compute_gflops / dram_gbps : 0;
-  const bool weights = StartsWith(r.name, "gemv_") || StartsWith(r.name, "gemm_") ||
-                       StartsWith(r.name, "ffn_");
+  const bool weights =
+      StartsWith(r.name, "gemv_") || StartsWith(r.name, "gemm_") || StartsWith(r.name, "ffn_");
 
   if (r.bound == "DRAM") {
     const double ai = r.ai[3];
@@ -79,7 +80,8 @@ std::vector<std::string> AdviseKernel(const KernelResult& r, const Machine& m, i
         if (!EndsWith(r.name, f.suffix) || f.next == nullptr) continue;
         const double ratio = BytesPerWeight(f.next) / f.bytes_per_weight;
         out.push_back(fmt::format(
-            "{} weights would move {:.0f}% of the bytes: the DRAM bound drops from {} to {} per run",
+            "{} weights would move {:.0f}% of the bytes: the DRAM bound drops from {} to {} per "
+            "run",
             f.next, 100 * ratio, Ms(r.bound_seconds[4]), Ms(r.bound_seconds[4] * ratio)));
       }
     }
@@ -107,10 +109,11 @@ std::vector<std::string> AdviseKernel(const KernelResult& r, const Machine& m, i
     // A wider measured target for the same precision.
     const Ceilings best = SelectCeilings(m, r.precision, r.threads);
     if (!r.isa.empty() && best.compute_gflops > c.compute_gflops * 1.1) {
-      out.push_back(fmt::format("ran on {}; the best measured target for {} reaches {} GFLOP/s "
-                                "({:.1f}x)",
-                                r.isa, r.precision, FormatRate(best.compute_gflops),
-                                best.compute_gflops / c.compute_gflops));
+      out.push_back(
+          fmt::format("ran on {}; the best measured target for {} reaches {} GFLOP/s "
+                      "({:.1f}x)",
+                      r.isa, r.precision, FormatRate(best.compute_gflops),
+                      best.compute_gflops / c.compute_gflops));
     }
     if (r.precision == "fp64") {
       const Ceilings f32 = SelectCeilings(m, "fp32", r.threads, r.isa);
@@ -128,8 +131,7 @@ std::vector<std::string> AdviseKernel(const KernelResult& r, const Machine& m, i
       out.push_back(fmt::format(
           "bound by {} bandwidth ({} GB/s): tiles that stay in {}{} would cut the {} traffic",
           r.bound, FormatRate(c.gbps[static_cast<size_t>(level)]), LevelName(level - 1),
-          above ? " (" + FormatBytes(static_cast<double>(above->size_bytes)) + ")" : "",
-          r.bound));
+          above ? " (" + FormatBytes(static_cast<double>(above->size_bytes)) + ")" : "", r.bound));
     } else if (level == 0) {
       out.push_back(fmt::format(
           "bound by L1 load/store bandwidth ({} GB/s): more arithmetic per loaded vector "
@@ -139,8 +141,8 @@ std::vector<std::string> AdviseKernel(const KernelResult& r, const Machine& m, i
   }
 
   if (std::isfinite(r.efficiency) && r.efficiency < 0.5) {
-    out.push_back(fmt::format("reaches {:.0f}% of its {} roof: {:.1f}x headroom", 100 * r.efficiency,
-                              r.bound, 1 / r.efficiency));
+    out.push_back(fmt::format("reaches {:.0f}% of its {} roof: {:.1f}x headroom",
+                              100 * r.efficiency, r.bound, 1 / r.efficiency));
     if (r.threads < usable_threads) {
       out.push_back(fmt::format("uses {} of {} usable CPUs", r.threads, usable_threads));
     }

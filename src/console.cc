@@ -56,10 +56,12 @@ std::string MachineContextText(const Machine& m) {
 
 std::string ComputeTableText(const Machine& m) {
   const std::vector<int> threads = ThreadCounts(m);
-  std::string s = "Compute ceilings (GFLOP/s measured, best of repetitions; f/c = flop/cycle per "
-                  "core; theo = spec arithmetic at the measured clock)\n";
+  std::string s =
+      "Compute ceilings (GFLOP/s measured, best of repetitions; f/c = flop/cycle per "
+      "core; theo = spec arithmetic at the measured clock)\n";
   s += fmt::format("  {:<6} {:<7} {:<8}", "prec", "isa", "op");
-  for (const int t : threads) s += fmt::format(" | {:>3} thr: {:>7} {:>5} {:>7}", t, "GFLOP/s", "f/c", "theo");
+  for (const int t : threads)
+    s += fmt::format(" | {:>3} thr: {:>7} {:>5} {:>7}", t, "GFLOP/s", "f/c", "theo");
   s += "\n";
   // Rows in the order measured (which is target order, best first).
   std::vector<std::tuple<std::string, std::string, std::string>> rows;
@@ -67,9 +69,8 @@ std::string ComputeTableText(const Machine& m) {
     const auto key = std::make_tuple(c.precision, c.isa, c.op);
     if (std::find(rows.begin(), rows.end(), key) == rows.end()) rows.push_back(key);
   }
-  std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
-    return std::get<0>(a) < std::get<0>(b);
-  });
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const auto& a, const auto& b) { return std::get<0>(a) < std::get<0>(b); });
   for (const auto& [prec, isa, op] : rows) {
     s += fmt::format("  {:<6} {:<7} {:<8}", prec, isa, op);
     for (const int t : threads) {
@@ -96,7 +97,8 @@ std::string BandwidthTableText(const Machine& m) {
       "explicit bytes{})\n",
       m.write_allocate_counted ? ", write-allocate counted" : ", write-allocate not counted");
   s += fmt::format("  {:<5} {:<9}", "level", "kernel");
-  for (const int t : threads) s += fmt::format(" | {:>3} thr: {:>10} {:>7} {:>5}", t, "working set", "GB/s", "B/c");
+  for (const int t : threads)
+    s += fmt::format(" | {:>3} thr: {:>10} {:>7} {:>5}", t, "working set", "GB/s", "B/c");
   s += "\n";
   for (int l = 0; l < kNumLevels; ++l) {
     for (const char* k : {"load", "store", "copy", "triad", "store_nt"}) {
@@ -119,17 +121,19 @@ std::string BandwidthTableText(const Machine& m) {
 }
 
 std::string KernelsTableText(const KernelsFile& k) {
-  std::string s = "Kernels (time per run, best of repetitions; FLOPs and bytes from the source "
-                  "shown; AI = FLOP per DRAM byte; eff = attainable time / measured time)\n";
-  s += fmt::format("  {:<20} {:<30} {:>3} {:>9} {:>8} {:>8} {:>7} {:<8} {:>5} {:<6} {}\n",
-                   "kernel", "shape", "thr", "ms", "GFLOP/s", "DRAM GB/s", "AI", "bound", "eff",
-                   "source", "check");
+  std::string s =
+      "Kernels (time per run, best of repetitions; FLOPs and bytes from the source "
+      "shown; AI = FLOP per DRAM byte; eff = attainable time / measured time)\n";
+  s += fmt::format("  {:<20} {:<30} {:>3} {:>9} {:>8} {:>8} {:>7} {:<8} {:>5} {:<6} {}\n", "kernel",
+                   "shape", "thr", "ms", "GFLOP/s", "DRAM GB/s", "AI", "bound", "eff", "source",
+                   "check");
   for (const auto& r : k.results) {
     const double dram_gbps = r.seconds > 0 ? r.bytes[3] / r.seconds / 1e9 : 0;
-    const std::string source = r.flops_source == r.bytes_source ? r.flops_source
-                                                                 : r.flops_source + "/" + r.bytes_source;
+    const std::string source =
+        r.flops_source == r.bytes_source ? r.flops_source : r.flops_source + "/" + r.bytes_source;
     std::string check = "-";
-    if (r.verify_error >= 0) check = r.verify_error <= 1 ? "ok" : fmt::format("FAIL({:.3g})", r.verify_error);
+    if (r.verify_error >= 0)
+      check = r.verify_error <= 1 ? "ok" : fmt::format("FAIL({:.3g})", r.verify_error);
     s += fmt::format("  {:<20} {:<30} {:>3} {} {} {} {} {:<8} {:>5} {:<6} {}\n", r.name,
                      FormatShape(r.shape), r.threads, Num(r.seconds * 1e3, 9), Num(r.gflops, 8),
                      Num(dram_gbps, 9), Num(r.ai[3], 7), r.bound,
@@ -141,7 +145,8 @@ std::string KernelsTableText(const KernelsFile& k) {
   if (any_advice) {
     s += "\nAdvice\n";
     for (const auto& r : k.results) {
-      for (const auto& a : r.advice) s += fmt::format("  {} {}: {}\n", r.name, FormatShape(r.shape), a);
+      for (const auto& a : r.advice)
+        s += fmt::format("  {} {}: {}\n", r.name, FormatShape(r.shape), a);
     }
   }
   if (!k.notes.empty()) {

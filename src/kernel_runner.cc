@@ -5,11 +5,13 @@
 #include <mutex>
 
 #include "src/advice.h"
+#include "src/counters.h"
 #include "src/error.h"
 #include "src/harness.h"
 #include "src/io.h"
 #include "src/memory.h"
 #include "src/roofline.h"
+#include "src/sde.h"
 #include "src/targets.h"
 #include "src/units.h"
 #include "src/version.h"
@@ -21,7 +23,6 @@ BaselineFactory& Factory() {
   static BaselineFactory f;
   return f;
 }
-
 
 }  // namespace
 
@@ -45,19 +46,35 @@ KernelJob MakeJob(const std::string& name, const Shape& shape) {
   return {name, CompleteShape(*info, shape)};
 }
 
-KernelResult MeasureWorkload(Workload& w, const WorkModel& model, const Topology& topo,
-                             int threads, int64_t target, bool quick, bool verify) {
+KernelResult MeasureWorkload(Workload& w, const WorkModel& model, const Topology& topo, int threads,
+                             int64_t target, bool quick, bool verify) {
   Team team(topo, threads);
   // Each repetition runs the kernel back to back for at least 0.1 s (tens of runs for decode
   // shapes, one or two for prefill), so steady-state cache contents match the work model.
   MeasureConfig cfg;
   cfg.min_seconds = quick ? 0.03 : 0.1;
   cfg.repetitions = quick ? 3 : 5;
-  const Timing t = MeasureCall(team, cfg, [&](uint64_t iters) {
-    double sum = 0;
-    for (uint64_t i = 0; i < iters; ++i) sum += w.Run(target);
-    return sum;
-  });
+  // Counters: hardware events where PAPI can count them, and the model counts the kernel
+  // publishes as software-defined events (read back through PAPI like any other event).
+  CounterOptions copt;
+  copt.threads = threads;
+  CounterSession session(copt);
+  SdePublisher& sde = SdePublisher::Get();
+  Timing t;
+  for (int pass = 0; pass < session.passes(); ++pass) {
+    session.BeginPass(pass);
+    const Timing tp = MeasureCall(
+        team, cfg,
+        [&](uint64_t iters) {
+          double sum = 0;
+          for (uint64_t i = 0; i < iters; ++i) sum += w.Run(target);
+          sde.Publish(model, iters);
+          return sum;
+        },
+        &session);
+    session.EndPass(tp.iterations, tp.repetitions);
+    if (pass == 0) t = tp;  // pass 0 carries the FLOP events: its timing is the one reported
+  }
   KernelResult r;
   r.name = w.name();
   r.shape = w.shape();
@@ -68,16 +85,53 @@ KernelResult MeasureWorkload(Workload& w, const WorkModel& model, const Topology
   r.seconds = t.best;
   r.median_seconds = t.median;
   r.spread = t.spread;
-  r.flops = model.flops;
-  r.gflops = t.best > 0 ? model.flops / t.best / 1e9 : 0;
-  r.flops_source = kSourceModel;
-  r.bytes = model.bytes;
-  r.bytes_source = kSourceModel;
   r.compulsory_bytes = model.compulsory_bytes;
   r.derivation = model.derivation;
   r.checksum = t.checksum;
+  ApplyCounts(model, session.Readings(), &r);
+  r.gflops = t.best > 0 ? r.flops / t.best / 1e9 : 0;
   if (verify) r.verify_error = w.Verify();
   return r;
+}
+
+void ApplyCounts(const WorkModel& model, const std::vector<CounterReading>& readings,
+                 KernelResult* r) {
+  // FLOPs and bytes by provenance, best first: hardware counters, then the software-defined
+  // events (the model's counts read back through PAPI), then the model itself. Bytes take one
+  // source for all four levels, so a result never mixes measured and modelled traffic.
+  const auto pick = [&](Quantity q) -> const CounterReading* {
+    for (const char* src : {kSourceCounters, kSourceSde}) {
+      const CounterReading* c = FindReading(readings, q, src);
+      if (c != nullptr && c->available) return c;
+    }
+    return nullptr;
+  };
+  r->flops = model.flops;
+  r->flops_source = kSourceModel;
+  if (const CounterReading* c = pick(Quantity::kFlops)) {
+    r->flops = c->per_iteration;
+    r->flops_source = c->source;
+    for (const auto& e : c->events) r->events.push_back(e);
+  }
+  r->bytes = model.bytes;
+  r->bytes_source = kSourceModel;
+  const Quantity levels[kNumLevels] = {Quantity::kBytesL1, Quantity::kBytesL2, Quantity::kBytesL3,
+                                       Quantity::kBytesDram};
+  for (const char* src : {kSourceCounters, kSourceSde}) {
+    std::array<const CounterReading*, kNumLevels> got{};
+    bool all = true;
+    for (int l = 0; l < kNumLevels; ++l) {
+      got[static_cast<size_t>(l)] = FindReading(readings, levels[l], src);
+      all = all && got[static_cast<size_t>(l)] != nullptr && got[static_cast<size_t>(l)]->available;
+    }
+    if (!all) continue;
+    for (int l = 0; l < kNumLevels; ++l) {
+      r->bytes[static_cast<size_t>(l)] = got[static_cast<size_t>(l)]->per_iteration;
+      for (const auto& e : got[static_cast<size_t>(l)]->events) r->events.push_back(e);
+    }
+    r->bytes_source = src;
+    break;
+  }
 }
 
 void ClassifyResult(const Machine& machine, KernelResult* r) {
@@ -104,8 +158,16 @@ void RunKernels(const Machine& machine, const Topology& topo, const KernelRunOpt
     if (target == 0) {
       std::string names;
       for (const auto& n : AvailableTargetNames()) names += (names.empty() ? "" : ", ") + n;
-      throw UsageError("--isa: '" + options.isa + "' is not available here (available: " + names + ")");
+      throw UsageError("--isa: '" + options.isa + "' is not available here (available: " + names +
+                       ")");
     }
+  }
+  const CounterStatus& counters = GetCounterStatus();
+  out.notes.push_back(counters.Line());
+  if (counters.hardware_usable) {
+    // Check the counters against probe kernels of known work before trusting them.
+    const SelfCheck check = RunCounterSelfCheck(machine.caches);
+    out.notes.push_back("counter self-check: " + check.Summary());
   }
   ModelContext ctx;
   ctx.caches = machine.caches;
@@ -143,8 +205,8 @@ void RunKernels(const Machine& machine, const Topology& topo, const KernelRunOpt
                         w->name() + " " + FormatShape(job.shape));
       w->Setup(options.threads);
       const bool is_baseline = w->name() != job.name;
-      KernelResult r = MeasureWorkload(*w, model, topo, options.threads,
-                                       is_baseline ? 0 : target, options.quick, options.verify);
+      KernelResult r = MeasureWorkload(*w, model, topo, options.threads, is_baseline ? 0 : target,
+                                       options.quick, options.verify);
       if (is_baseline) r.baseline = options.baseline;
       ClassifyResult(machine, &r);
       r.advice = AdviseKernel(r, machine, topo.usable_threads);

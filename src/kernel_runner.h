@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kernels/workload.h"
+#include "src/counters.h"
 #include "src/machine.h"
 #include "src/results.h"
 #include "src/topology.h"
@@ -40,9 +41,9 @@ KernelJob MakeJob(const std::string& name, const Shape& shape);
 
 // Creates the workload for a job, or the baseline library's equivalent. Returns nullptr and
 // sets *why_not when a baseline has no equivalent. Exposed so other front ends can reuse it.
-using BaselineFactory = std::function<std::unique_ptr<Workload>(
-    const std::string& library, const std::string& kernel, const Shape& shape, int threads,
-    std::string* why_not)>;
+using BaselineFactory =
+    std::function<std::unique_ptr<Workload>(const std::string& library, const std::string& kernel,
+                                            const Shape& shape, int threads, std::string* why_not)>;
 // Installs the baseline factory (the OpenBLAS adapter registers itself when linked).
 void SetBaselineFactory(BaselineFactory factory);
 
@@ -54,8 +55,13 @@ void RunKernels(const Machine& machine, const Topology& topo, const KernelRunOpt
 
 // Measures one workload already Setup() on `threads` threads and fills a result (no
 // classification). Exposed for tests.
-KernelResult MeasureWorkload(Workload& w, const WorkModel& model, const Topology& topo,
-                             int threads, int64_t target, bool quick, bool verify);
+KernelResult MeasureWorkload(Workload& w, const WorkModel& model, const Topology& topo, int threads,
+                             int64_t target, bool quick, bool verify);
+
+// Sets r's FLOPs and bytes from counter readings where available (hardware counters first,
+// then software-defined events), else from the model, with their provenance and events.
+void ApplyCounts(const WorkModel& model, const std::vector<CounterReading>& readings,
+                 KernelResult* r);
 
 // Fills the classification fields of `r` from `machine`.
 void ClassifyResult(const Machine& machine, KernelResult* r);

@@ -46,10 +46,12 @@ std::vector<std::string> LlmPresetNames() {
 
 void ValidateLlmSpec(const LlmSpec& s) {
   const std::pair<const char*, int64_t> dims[] = {
-      {"--layers", s.layers}, {"--hidden", s.hidden}, {"--ffn", s.ffn}, {"--heads", s.heads},
-      {"--kv-heads", s.kv_heads}, {"--head-dim", s.head_dim}, {"--vocab", s.vocab}};
+      {"--layers", s.layers}, {"--hidden", s.hidden},     {"--ffn", s.ffn},
+      {"--heads", s.heads},   {"--kv-heads", s.kv_heads}, {"--head-dim", s.head_dim},
+      {"--vocab", s.vocab}};
   for (const auto& [name, v] : dims) {
-    if (v <= 0) throw UsageError(std::string(name) + ": missing (give a --preset or every dimension)");
+    if (v <= 0)
+      throw UsageError(std::string(name) + ": missing (give a --preset or every dimension)");
   }
   if (s.heads % s.kv_heads != 0) {
     throw UsageError(fmt::format("--kv-heads: {} does not divide --heads {}", s.kv_heads, s.heads));
@@ -97,7 +99,8 @@ LlmAnalysis AnalyzeLlm(const LlmSpec& spec, const std::string& weights, const st
   a.compute_label = c.compute_label;
   a.dram_label = c.labels[3];
   if (a.peak_gflops <= 0 || a.dram_gbps <= 0) {
-    throw UsageError("the machine model has no fp32 compute or DRAM bandwidth ceiling to compare with");
+    throw UsageError(
+        "the machine model has no fp32 compute or DRAM bandwidth ceiling to compare with");
   }
   a.ridge = a.peak_gflops / a.dram_gbps;
   const double L = static_cast<double>(spec.layers);
@@ -123,8 +126,8 @@ LlmAnalysis AnalyzeLlm(const LlmSpec& spec, const std::string& weights, const st
     // its context. Weights are read once per step for the whole batch; every sequence reads
     // its own KV cache and appends one token to it.
     p.flops = B * (2 * a.counts.params_matmul + attn_per_ctx * static_cast<double>(context));
-    p.dram_bytes = a.counts.weight_bytes +
-                   B * static_cast<double>(context + 1) * a.counts.kv_bytes_per_token;
+    p.dram_bytes =
+        a.counts.weight_bytes + B * static_cast<double>(context + 1) * a.counts.kv_bytes_per_token;
     place(p);
   }
   if (prompt > 0) {
@@ -146,7 +149,8 @@ LlmAnalysis AnalyzeLlm(const LlmSpec& spec, const std::string& weights, const st
   const double a_seq = 2 * a.counts.params_matmul + attn_per_ctx * static_cast<double>(context);
   const double kv_seq = static_cast<double>(context + 1) * a.counts.kv_bytes_per_token;
   a.ai_limit = kv_seq > 0 ? a_seq / kv_seq : 0;
-  a.ridge_batch = a_seq > a.ridge * kv_seq ? a.ridge * a.counts.weight_bytes / (a_seq - a.ridge * kv_seq) : 0;
+  a.ridge_batch =
+      a_seq > a.ridge * kv_seq ? a.ridge * a.counts.weight_bytes / (a_seq - a.ridge * kv_seq) : 0;
 
   // Advice, with numbers.
   const LlmPoint* d1 = nullptr;
@@ -157,11 +161,12 @@ LlmAnalysis AnalyzeLlm(const LlmSpec& spec, const std::string& weights, const st
     a.advice.push_back(fmt::format(
         "decode at batch {} reads {} of weights and {} of KV per step: at most {} tokens/s at "
         "{} GB/s",
-        d1->batch, Gb(a.counts.weight_bytes),
-        Gb(static_cast<double>(d1->batch) * kv_seq), FormatRate(d1->tokens_per_second),
-        FormatRate(a.dram_gbps)));
-    const char* narrower = weights == "f32" ? "bf16" : (weights == "bf16" || weights == "f16") ? "q8_0"
-                                                       : weights == "q8_0" ? "q4_0" : nullptr;
+        d1->batch, Gb(a.counts.weight_bytes), Gb(static_cast<double>(d1->batch) * kv_seq),
+        FormatRate(d1->tokens_per_second), FormatRate(a.dram_gbps)));
+    const char* narrower = weights == "f32"                          ? "bf16"
+                           : (weights == "bf16" || weights == "f16") ? "q8_0"
+                           : weights == "q8_0"                       ? "q4_0"
+                                                                     : nullptr;
     if (narrower != nullptr) {
       const double ratio = StorageBytesPerElement(narrower) / StorageBytesPerElement(weights);
       const double t = (a.counts.weight_bytes * ratio + static_cast<double>(d1->batch) * kv_seq) /
@@ -185,8 +190,9 @@ LlmAnalysis AnalyzeLlm(const LlmSpec& spec, const std::string& weights, const st
         context, FormatRate(a.ai_limit), FormatRate(a.ridge)));
   }
   if (spec.kv_heads < spec.heads) {
-    a.advice.push_back(fmt::format("GQA: {} query heads share each KV head, {}x less KV traffic than MHA",
-                                   spec.heads / spec.kv_heads, spec.heads / spec.kv_heads));
+    a.advice.push_back(
+        fmt::format("GQA: {} query heads share each KV head, {}x less KV traffic than MHA",
+                    spec.heads / spec.kv_heads, spec.heads / spec.kv_heads));
   }
   if (kv == "f32") a.advice.push_back("an f16 KV cache would halve the KV bytes");
   return a;
@@ -196,23 +202,34 @@ std::string LlmAnalysisJson(const LlmAnalysis& a) {
   OrderedJson j;
   j["schema"] = "roofprof.model/1";
   j["tool"] = {{"name", "roofprof"}, {"version", kVersion}};
-  j["model"] = {{"name", a.spec.name}, {"layers", a.spec.layers}, {"hidden", a.spec.hidden},
-                {"ffn", a.spec.ffn}, {"heads", a.spec.heads}, {"kv_heads", a.spec.kv_heads},
-                {"head_dim", a.spec.head_dim}, {"vocab", a.spec.vocab}, {"weights", a.weights},
-                {"kv", a.kv}};
+  j["model"] = {{"name", a.spec.name},         {"layers", a.spec.layers},
+                {"hidden", a.spec.hidden},     {"ffn", a.spec.ffn},
+                {"heads", a.spec.heads},       {"kv_heads", a.spec.kv_heads},
+                {"head_dim", a.spec.head_dim}, {"vocab", a.spec.vocab},
+                {"weights", a.weights},        {"kv", a.kv}};
   j["counts"] = {{"params_matmul", a.counts.params_matmul},
                  {"weight_bytes", a.counts.weight_bytes},
                  {"kv_bytes_per_token", a.counts.kv_bytes_per_token},
                  {"source", "model"}};
-  j["ceilings"] = {{"compute_gflops", a.peak_gflops}, {"compute", a.compute_label},
-                   {"dram_gbps", a.dram_gbps}, {"dram", a.dram_label}, {"ridge", a.ridge},
+  j["ceilings"] = {{"compute_gflops", a.peak_gflops},
+                   {"compute", a.compute_label},
+                   {"dram_gbps", a.dram_gbps},
+                   {"dram", a.dram_label},
+                   {"ridge", a.ridge},
                    {"source", "measured"}};
   OrderedJson pts = OrderedJson::array();
   for (const auto& p : a.points) {
-    pts.push_back({{"phase", p.phase}, {"batch", p.batch}, {"tokens", p.tokens},
-                   {"context", p.context}, {"flops", p.flops}, {"dram_bytes", p.dram_bytes},
-                   {"ai", p.ai}, {"bound", p.bound}, {"seconds", p.seconds},
-                   {"tokens_per_second", p.tokens_per_second}, {"flops_source", "model"},
+    pts.push_back({{"phase", p.phase},
+                   {"batch", p.batch},
+                   {"tokens", p.tokens},
+                   {"context", p.context},
+                   {"flops", p.flops},
+                   {"dram_bytes", p.dram_bytes},
+                   {"ai", p.ai},
+                   {"bound", p.bound},
+                   {"seconds", p.seconds},
+                   {"tokens_per_second", p.tokens_per_second},
+                   {"flops_source", "model"},
                    {"bytes_source", "model"}});
   }
   j["points"] = pts;
@@ -226,7 +243,8 @@ std::string LlmAnalysisText(const LlmAnalysis& a) {
   std::string s = fmt::format(
       "Model {}: {} B matmul parameters, {} weights = {}, {} KV = {} per token\n",
       a.spec.name.empty() ? "custom" : a.spec.name, FormatRate(a.counts.params_matmul / 1e9),
-      a.weights, FormatBytes(a.counts.weight_bytes), a.kv, FormatBytes(a.counts.kv_bytes_per_token));
+      a.weights, FormatBytes(a.counts.weight_bytes), a.kv,
+      FormatBytes(a.counts.kv_bytes_per_token));
   s += fmt::format("Roofs (measured): {} GFLOP/s [{}], DRAM {} GB/s [{}], ridge {} FLOP/byte\n",
                    FormatRate(a.peak_gflops), a.compute_label, FormatRate(a.dram_gbps),
                    a.dram_label, FormatRate(a.ridge));

@@ -15,7 +15,7 @@ struct LlmSpec {
   std::string name;
   int64_t layers = 0;
   int64_t hidden = 0;
-  int64_t ffn = 0;       // intermediate size of the (gated) FFN
+  int64_t ffn = 0;  // intermediate size of the (gated) FFN
   int64_t heads = 0;
   int64_t kv_heads = 0;  // == heads: MHA; < heads: GQA; 1: MQA
   int64_t head_dim = 0;
@@ -33,22 +33,22 @@ void ValidateLlmSpec(const LlmSpec& s);
 double StorageBytesPerElement(const std::string& format);
 
 struct LlmCounts {
-  double params_matmul = 0;  // weights that take part in matrix products per token
-  double weight_bytes = 0;   // all matrix weights in the chosen format
+  double params_matmul = 0;       // weights that take part in matrix products per token
+  double weight_bytes = 0;        // all matrix weights in the chosen format
   double kv_bytes_per_token = 0;  // K and V for one token across all layers
 };
 LlmCounts CountLlm(const LlmSpec& s, const std::string& weights, const std::string& kv);
 
 struct LlmPoint {
-  std::string phase;  // "decode" or "prefill"
-  int64_t batch = 1;  // sequences decoded together (decode) or 1 (prefill)
-  int64_t tokens = 1; // tokens processed per step: batch (decode) or the prompt length (prefill)
+  std::string phase;   // "decode" or "prefill"
+  int64_t batch = 1;   // sequences decoded together (decode) or 1 (prefill)
+  int64_t tokens = 1;  // tokens processed per step: batch (decode) or the prompt length (prefill)
   int64_t context = 0;
   double flops = 0;
   double dram_bytes = 0;
   double ai = 0;
-  std::string bound;      // "compute" or "DRAM"
-  double seconds = 0;     // lower bound on the step's time
+  std::string bound;             // "compute" or "DRAM"
+  double seconds = 0;            // lower bound on the step's time
   double tokens_per_second = 0;  // upper bound
 };
 

@@ -32,7 +32,8 @@ std::string TempPath() {
   std::vector<char> buf(tmpl.begin(), tmpl.end());
   buf.push_back('\0');
   const int fd = mkstemp(buf.data());
-  if (fd < 0) throw EnvironmentError(std::string("cannot create a temporary file: ") + std::strerror(errno));
+  if (fd < 0)
+    throw EnvironmentError(std::string("cannot create a temporary file: ") + std::strerror(errno));
   ::close(fd);
   ::unlink(buf.data());  // the child creates it (atomically) if it uses the marker library
   return buf.data();
@@ -41,7 +42,8 @@ std::string TempPath() {
 }  // namespace
 
 ChildRun RunChild(const std::vector<std::string>& command) {
-  if (command.empty()) throw UsageError("profile: no command given (use: roofprof profile -- PROGRAM ARGS...)");
+  if (command.empty())
+    throw UsageError("profile: no command given (use: roofprof profile -- PROGRAM ARGS...)");
   const std::string regions = TempPath();
   // A close-on-exec pipe tells the parent whether exec succeeded: it reads EOF on success and
   // the child's errno on failure.
@@ -123,8 +125,9 @@ KernelsFile ProfileResults(const ProfileOptions& opt, const ChildRun& run, const
     ClassifyResult(m, &r);
     if (flops <= 0 && bytes <= 0) {
       r.bound = "unknown";
-      r.advice.push_back("no FLOP or byte counts: give --flops/--bytes, call "
-                         "roofprof_region_add_work, or run where hardware counters are available");
+      r.advice.push_back(
+          "no FLOP or byte counts: give --flops/--bytes, call "
+          "roofprof_region_add_work, or run where hardware counters are available");
     }
     out.results.push_back(r);
   };
@@ -132,10 +135,10 @@ KernelsFile ProfileResults(const ProfileOptions& opt, const ChildRun& run, const
   const double bytes = opt.dram_bytes > 0 ? opt.dram_bytes : 0;
   add("program", run.wall_seconds, flops, bytes, kSourceUser, cmd);
   out.notes.push_back("command: " + cmd);
-  out.notes.push_back("wall " + std::to_string(run.wall_seconds) + " s, CPU " +
-                      std::to_string(run.cpu_seconds) + " s (" +
-                      std::to_string(run.wall_seconds > 0 ? run.cpu_seconds / run.wall_seconds : 0) +
-                      " CPUs busy on average)");
+  out.notes.push_back(
+      "wall " + std::to_string(run.wall_seconds) + " s, CPU " + std::to_string(run.cpu_seconds) +
+      " s (" + std::to_string(run.wall_seconds > 0 ? run.cpu_seconds / run.wall_seconds : 0) +
+      " CPUs busy on average)");
   if (run.exit_status != 0) {
     out.notes.push_back("the command exited with status " + std::to_string(run.exit_status));
   }

@@ -13,17 +13,17 @@ namespace roofprof {
 
 struct ProfileOptions {
   std::vector<std::string> command;  // program and arguments
-  double flops = -1;        // user-given FLOPs for the whole run; < 0 = not given
-  double dram_bytes = -1;   // user-given DRAM bytes for the whole run; < 0 = not given
+  double flops = -1;                 // user-given FLOPs for the whole run; < 0 = not given
+  double dram_bytes = -1;            // user-given DRAM bytes for the whole run; < 0 = not given
   std::string precision = "fp32";
-  int threads = 1;          // threads the program uses, for choosing ceilings
+  int threads = 1;  // threads the program uses, for choosing ceilings
 };
 
 struct ChildRun {
-  int exit_status = 0;      // exit code, or 128 + signal when killed by a signal
+  int exit_status = 0;  // exit code, or 128 + signal when killed by a signal
   double wall_seconds = 0;
-  double cpu_seconds = 0;   // user + system time of the child and its descendants
-  std::string regions_json; // contents of the regions file the marker library wrote, if any
+  double cpu_seconds = 0;    // user + system time of the child and its descendants
+  std::string regions_json;  // contents of the regions file the marker library wrote, if any
 };
 
 // Runs `command` with ROOFPROF_REGIONS pointing at a private temporary file; waits for it.

@@ -5,12 +5,15 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include "probes/probe.h"
 #include "src/error.h"
 #include "src/harness.h"
 #include "src/io.h"
+#include "src/memory.h"
+#include "src/units.h"
 
 namespace roofprof::cli {
 
@@ -60,10 +63,20 @@ Machine LoadOrProbeMachine(const std::string& path, const Topology& topo, int th
   popt.quick = true;
   popt.threads = threads;
   popt.parts = {"clock", "compute", "bandwidth"};
-  popt.progress = [&](const std::string& s, double d) { progress->Update("probe: " + s, share * d); };
+  popt.progress = [&](const std::string& s, double d) {
+    progress->Update("probe: " + s, share * d);
+  };
   Machine m = RunProbe(topo, popt);
   m.notes.push_back("ceilings from a quick probe (no --machine given)");
   return m;
+}
+
+uint64_t ParseProbeMaxBytes(const std::string& text) {
+  const uint64_t bytes = ParseSize(text, "--max-bytes");
+  if (bytes < (1u << 20))
+    throw UsageError("--max-bytes: at least 1MiB is needed to see any cache level");
+  CheckFitsInMemory(bytes, "--max-bytes");
+  return bytes;
 }
 
 void WriteOutput(const std::string& path, const std::string& text) {
@@ -73,6 +86,17 @@ void WriteOutput(const std::string& path, const std::string& text) {
     return;
   }
   WriteFileAtomic(path, text);
+}
+
+bool UnicodeLocale() {
+  for (const char* var : {"LC_ALL", "LC_CTYPE", "LANG"}) {
+    const char* v = std::getenv(var);
+    if (v == nullptr || v[0] == '\0') continue;
+    const std::string s(v);
+    return s.find("UTF-8") != std::string::npos || s.find("utf8") != std::string::npos ||
+           s.find("UTF8") != std::string::npos || s.find("utf-8") != std::string::npos;
+  }
+  return false;
 }
 
 void Say(const std::string& message) { std::fprintf(stderr, "roofprof: %s\n", message.c_str()); }

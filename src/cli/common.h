@@ -2,10 +2,10 @@
 #ifndef ROOFPROF_SRC_CLI_COMMON_H_
 #define ROOFPROF_SRC_CLI_COMMON_H_
 
+#include <CLI/CLI.hpp>
+#include <cstdint>
 #include <functional>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "src/machine.h"
 #include "src/topology.h"
@@ -36,8 +36,14 @@ int ResolveThreads(int requested, const Topology& topo);
 Machine LoadOrProbeMachine(const std::string& path, const Topology& topo, int threads,
                            Progress* progress, double share);
 
+// Parses and checks the probe's --max-bytes: a size of at least 1 MiB that fits in memory.
+uint64_t ParseProbeMaxBytes(const std::string& text);
+
 // Writes `text` to `path` atomically, or to stdout when path is "-".
 void WriteOutput(const std::string& path, const std::string& text);
+
+// Whether the user's locale is UTF-8 (LC_ALL, LC_CTYPE or LANG), so Unicode charts display.
+bool UnicodeLocale();
 
 // Prints a one-line message on stderr prefixed with "roofprof: ".
 void Say(const std::string& message);

@@ -49,7 +49,8 @@ KernelRunOptions ResolveKernelOptions(const KernelCliOptions& o, const Topology&
   size_t start = 0;
   while (start <= o.only.size()) {
     const size_t comma = o.only.find(',', start);
-    const std::string name = o.only.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    const std::string name =
+        o.only.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     if (name.empty()) throw UsageError("--only: empty kernel name in '" + o.only + "'");
     names.push_back(name);
     if (comma == std::string::npos) break;

@@ -2,9 +2,8 @@
 #ifndef ROOFPROF_SRC_CLI_KERNELS_COMMON_H_
 #define ROOFPROF_SRC_CLI_KERNELS_COMMON_H_
 
-#include <string>
-
 #include <CLI/CLI.hpp>
+#include <string>
 
 #include "src/kernel_runner.h"
 #include "src/topology.h"

@@ -1,12 +1,11 @@
 // roofprof command line: verb dispatch, one-line errors and exit statuses.
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstring>
 #include <exception>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "src/cli/common.h"
 #include "src/cli/verbs.h"
@@ -17,10 +16,11 @@
 int main(int argc, char** argv) {
   using namespace roofprof;
   InstallSignalHandlers();
-  CLI::App app{"roofprof " + std::string(kVersion) +
-               ": a CPU roofline profiler. Measures the machine (probe), runs LLM-style kernels "
-               "(kernels) and places them on a multi-level roofline (report).",
-               "roofprof"};
+  CLI::App app{
+      "roofprof " + std::string(kVersion) +
+          ": a CPU roofline profiler. Measures the machine (probe), runs LLM-style kernels "
+          "(kernels) and places them on a multi-level roofline (report).",
+      "roofprof"};
   app.set_version_flag("--version", std::string("roofprof ") + kVersion);
   app.require_subcommand(1, 1);
   app.fallthrough(false);
@@ -28,8 +28,10 @@ int main(int argc, char** argv) {
   verbs.push_back(cli::MakeRunVerb());
   verbs.push_back(cli::MakeProbeVerb());
   verbs.push_back(cli::MakeKernelsVerb());
+  verbs.push_back(cli::MakeReportVerb());
   verbs.push_back(cli::MakeModelVerb());
   verbs.push_back(cli::MakeProfileVerb());
+  verbs.push_back(cli::MakeCompareVerb());
   std::vector<std::pair<CLI::App*, cli::Verb*>> subs;
   for (auto& v : verbs) subs.emplace_back(v->Setup(app), v.get());
 

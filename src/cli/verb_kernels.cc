@@ -21,11 +21,13 @@ class KernelsVerb : public Verb {
  public:
   CLI::App* Setup(CLI::App& app) override {
     CLI::App* sub = app.add_subcommand(
-        "kernels", "Run LLM-style kernels (prefill GEMM, decode GEMV incl. quantized weights, "
-                   "attention with a KV cache, fused vs unfused FFN) and classify each on the "
-                   "roofline. Writes kernels.json (--json).");
-    sub->add_option("--machine", machine_, "machine.json from 'roofprof probe' (default: probe "
-                                           "what is needed first, quickly)");
+        "kernels",
+        "Run LLM-style kernels (prefill GEMM, decode GEMV incl. quantized weights, "
+        "attention with a KV cache, fused vs unfused FFN) and classify each on the "
+        "roofline. Writes kernels.json (--json).");
+    sub->add_option("--machine", machine_,
+                    "machine.json from 'roofprof probe' (default: probe "
+                    "what is needed first, quickly)");
     AddKernelOptions(sub, &opts_);
     sub->add_option("--json", json_, "write the results here ('-' for stdout)");
     sub->add_flag("--list", list_, "list the kernels, their dimensions and default shapes");
@@ -69,8 +71,8 @@ class KernelsVerb : public Verb {
  private:
   void SavePartial(KernelsFile& results, size_t planned) {
     if (json_.empty() || json_ == "-" || results.results.empty()) return;
-    results.notes.push_back(fmt::format("interrupted: {} of {} kernels completed",
-                                        results.results.size(), planned));
+    results.notes.push_back(
+        fmt::format("interrupted: {} of {} kernels completed", results.results.size(), planned));
     WriteOutput(json_, KernelsToJsonText(results));
     Say("kept the " + std::to_string(results.results.size()) + " completed result(s) in " + json_);
   }

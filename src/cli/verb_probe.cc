@@ -18,9 +18,10 @@ class ProbeVerb : public Verb {
  public:
   CLI::App* Setup(CLI::App& app) override {
     CLI::App* sub = app.add_subcommand(
-        "probe", "Measure the machine: clock, peak FLOP/s per precision and SIMD target, "
-                 "bandwidth at every cache level from a working-set sweep, latency. Writes "
-                 "machine.json (--json).");
+        "probe",
+        "Measure the machine: clock, peak FLOP/s per precision and SIMD target, "
+        "bandwidth at every cache level from a working-set sweep, latency. Writes "
+        "machine.json (--json).");
     sub->add_flag("--quick", quick_, "coarser and faster (about 15 s instead of about a minute)");
     sub->add_option("--threads", threads_, "the 'all threads' count (default: every usable CPU)")
         ->check(CLI::PositiveNumber);
@@ -38,18 +39,15 @@ class ProbeVerb : public Verb {
     ProbeOptions opt;
     opt.quick = quick_;
     opt.threads = ResolveThreads(threads_, topo);
-    if (!max_bytes_.empty()) opt.max_bytes = ParseSize(max_bytes_, "--max-bytes");
-    if (opt.max_bytes != 0 && opt.max_bytes < (1u << 20)) {
-      throw UsageError("--max-bytes: at least 1MiB is needed to see any cache level");
-    }
-    if (opt.max_bytes != 0) CheckFitsInMemory(opt.max_bytes, "--max-bytes");
+    if (!max_bytes_.empty()) opt.max_bytes = ParseProbeMaxBytes(max_bytes_);
     Progress progress(quiet_);
     opt.progress = progress.Callback();
     const Machine m = RunProbe(topo, opt);
     progress.Finish();
     if (!json_.empty()) WriteOutput(json_, MachineToJsonText(m));
     if (json_ != "-") {
-      std::cout << MachineContextText(m) << "\n" << ComputeTableText(m) << "\n"
+      std::cout << MachineContextText(m) << "\n"
+                << ComputeTableText(m) << "\n"
                 << BandwidthTableText(m);
       if (!json_.empty()) std::cout << "\nwrote " << json_ << "\n";
     }

@@ -18,26 +18,31 @@ class ProfileVerb : public Verb {
  public:
   CLI::App* Setup(CLI::App& app) override {
     CLI::App* sub = app.add_subcommand(
-        "profile", "Run a program (after '--') and place the whole run, and each region marked "
-                   "with the roofprof marker API, on the roofline. Counts come from you "
-                   "(--flops/--bytes, roofprof_region_add_work) and are labelled 'user'.");
+        "profile",
+        "Run a program (after '--') and place the whole run, and each region marked "
+        "with the roofprof marker API, on the roofline. Counts come from you "
+        "(--flops/--bytes, roofprof_region_add_work) and are labelled 'user'.");
     sub->add_option("--flops", flops_, "FLOPs the whole run performs (e.g. 2.4e12)")
         ->check(CLI::PositiveNumber);
     sub->add_option("--bytes", bytes_, "DRAM bytes the whole run moves (e.g. 48GB)");
-    sub->add_option("--precision", precision_, "arithmetic to compare with: fp32 (default) or fp64");
+    sub->add_option("--precision", precision_,
+                    "arithmetic to compare with: fp32 (default) or fp64");
     sub->add_option("--threads", threads_, "threads the program uses (default: every usable CPU)")
         ->check(CLI::PositiveNumber);
     sub->add_option("--machine", machine_, "machine.json (default: a quick probe first)");
-    sub->add_option("--json", json_, "write results here (kernels.json layout, so 'roofprof "
-                                     "report --kernels' can draw them)");
+    sub->add_option("--json", json_,
+                    "write results here (kernels.json layout, so 'roofprof "
+                    "report --kernels' can draw them)");
     sub->add_flag("--quiet", quiet_, "no progress on stderr");
-    sub->add_option("command", command_, "the program and its arguments (after '--')")->expected(1, -1);
+    sub->add_option("command", command_, "the program and its arguments (after '--')")
+        ->expected(1, -1);
     return sub;
   }
 
   int Run() override {
     if (!json_.empty()) CheckWritablePath(json_, "--json");
-    if (command_.empty()) throw UsageError("profile: no command given (use: roofprof profile -- PROGRAM ARGS...)");
+    if (command_.empty())
+      throw UsageError("profile: no command given (use: roofprof profile -- PROGRAM ARGS...)");
     if (precision_ != "fp32" && precision_ != "fp64") {
       throw UsageError("--precision: '" + precision_ + "' is not fp32 or fp64");
     }

@@ -12,6 +12,8 @@
 #include "src/error.h"
 #include "src/io.h"
 #include "src/kernel_runner.h"
+#include "src/report/report.h"
+#include "src/report/terminal.h"
 
 namespace roofprof::cli {
 namespace {
@@ -20,9 +22,13 @@ class RunVerb : public Verb {
  public:
   CLI::App* Setup(CLI::App& app) override {
     CLI::App* sub = app.add_subcommand(
-        "run", "The main job: probe the machine, run the default LLM kernels, and write "
-               "machine.json, kernels.json and the report into one folder.");
+        "run",
+        "The main job: probe the machine, run the default LLM kernels, and write "
+        "machine.json, kernels.json and the report into one folder.");
     sub->add_option("--out", out_, "output folder (default: roofprof-out)");
+    sub->add_option("--max-bytes", max_bytes_,
+                    "largest working set for the probe's sweeps, e.g. 512MiB (default: 4x the "
+                    "last-level cache, within a third of available memory)");
     AddKernelOptions(sub, &kopts_);
     sub->add_flag("--quiet", quiet_, "no progress on stderr");
     return sub;
@@ -38,9 +44,12 @@ class RunVerb : public Verb {
     Progress progress(quiet_);
 
     ProbeOptions popt;
+    if (!max_bytes_.empty()) popt.max_bytes = ParseProbeMaxBytes(max_bytes_);
     popt.quick = kopts_.quick;
     popt.threads = run.threads;
-    popt.progress = [&](const std::string& s, double d) { progress.Update("probe: " + s, 0.5 * d); };
+    popt.progress = [&](const std::string& s, double d) {
+      progress.Update("probe: " + s, 0.5 * d);
+    };
     const Machine machine = RunProbe(topo, popt);
     WriteFileAtomic(machine_path, MachineToJsonText(machine));
 
@@ -61,18 +70,23 @@ class RunVerb : public Verb {
       throw;
     }
     WriteFileAtomic(kernels_path, KernelsToJsonText(results));
+    const std::vector<std::string> report = WriteReport(machine, &results, out_);
     progress.Finish();
 
     std::cout << MachineContextText(machine) << "\n"
               << ComputeTableText(machine) << "\n"
               << BandwidthTableText(machine) << "\n"
-              << KernelsTableText(results) << "\n";
-    std::cout << "wrote " << machine_path << ", " << kernels_path << "\n";
+              << KernelsTableText(results) << "\n"
+              << TerminalRoofline(machine, &results, 100, 24, UnicodeLocale()) << "\n";
+    std::cout << "wrote " << machine_path << ", " << kernels_path;
+    for (const auto& f : report) std::cout << ", " << f;
+    std::cout << "\n";
     return 0;
   }
 
  private:
   std::string out_ = "roofprof-out";
+  std::string max_bytes_;
   KernelCliOptions kopts_;
   bool quiet_ = false;
 };

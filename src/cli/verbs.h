@@ -2,12 +2,11 @@
 #ifndef ROOFPROF_SRC_CLI_VERBS_H_
 #define ROOFPROF_SRC_CLI_VERBS_H_
 
+#include <CLI/CLI.hpp>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 namespace roofprof::cli {
 
@@ -25,6 +24,8 @@ std::unique_ptr<Verb> MakeKernelsVerb();
 std::unique_ptr<Verb> MakeRunVerb();
 std::unique_ptr<Verb> MakeModelVerb();
 std::unique_ptr<Verb> MakeProfileVerb();
+std::unique_ptr<Verb> MakeReportVerb();
+std::unique_ptr<Verb> MakeCompareVerb();
 
 }  // namespace roofprof::cli
 

@@ -50,13 +50,16 @@ TEST_P(CliErrors, OneLineAndNoFiles) {
   dir.Write("machine.json", good);
   dir.Write("corrupt.json", "{\"schema\": ");
   dir.Write("truncated.json", good.substr(0, good.size() / 2));
-  dir.Write("binary.json", std::string("\x7f" "ELF\x02\x01\x01\0\0\0", 10));
+  dir.Write("binary.json", std::string("\x7f"
+                                       "ELF\x02\x01\x01\0\0\0",
+                                       10));
   dir.Write("empty.json", "");
   dir.Write("kernels.json", "{\"schema\":\"roofprof.kernels/1\",\"results\":[]}");
   Json neg = Json::parse(good);
   neg["compute"][0]["gflops"] = -5;
   dir.Write("negative.json", neg.dump());
-  dir.Write("nan.json", std::string(good).replace(good.find("\"gflops\": 200"), 13, "\"gflops\": NaN"));
+  dir.Write("nan.json",
+            std::string(good).replace(good.find("\"gflops\": 200"), 13, "\"gflops\": NaN"));
   dir.Write("afile", "x");
   const std::vector<std::string> before = dir.List();
 
@@ -96,34 +99,97 @@ const BadInput kBadInputs[] = {
     {"machine_truncated", {"kernels", "--machine", "{d}/truncated.json"}, 2, "not valid JSON"},
     {"machine_binary", {"kernels", "--machine", "{d}/binary.json"}, 2, "binary data"},
     {"machine_empty", {"kernels", "--machine", "{d}/empty.json"}, 2, "empty file"},
-    {"machine_wrong_schema", {"kernels", "--machine", "{d}/kernels.json"}, 2, "is not roofprof.machine/1"},
-    {"machine_negative_value", {"kernels", "--machine", "{d}/negative.json"}, 2, "compute[0].gflops"},
+    {"machine_wrong_schema",
+     {"kernels", "--machine", "{d}/kernels.json"},
+     2,
+     "is not roofprof.machine/1"},
+    {"machine_negative_value",
+     {"kernels", "--machine", "{d}/negative.json"},
+     2,
+     "compute[0].gflops"},
     {"machine_nan", {"kernels", "--machine", "{d}/nan.json"}, 2, "not valid JSON"},
     {"machine_is_directory", {"kernels", "--machine", "{d}"}, 2, "is a directory"},
-    {"kernel_unknown", {"kernels", "--machine", "{d}/machine.json", "--only", "gemm_f64"}, 2, "unknown kernel 'gemm_f64'"},
-    {"kernel_empty_name", {"kernels", "--machine", "{d}/machine.json", "--only", "a,,b"}, 2, "empty kernel name"},
-    {"shape_without_only", {"kernels", "--machine", "{d}/machine.json", "--shape", "m=1"}, 2, "--shape needs exactly one kernel"},
-    {"shape_syntax", {"kernels", "--machine", "{d}/machine.json", "--only", "x", "--shape", "m=-1"}, 2, "--shape"},
+    {"kernel_unknown",
+     {"kernels", "--machine", "{d}/machine.json", "--only", "gemm_f64"},
+     2,
+     "unknown kernel 'gemm_f64'"},
+    {"kernel_empty_name",
+     {"kernels", "--machine", "{d}/machine.json", "--only", "a,,b"},
+     2,
+     "empty kernel name"},
+    {"shape_without_only",
+     {"kernels", "--machine", "{d}/machine.json", "--shape", "m=1"},
+     2,
+     "--shape needs exactly one kernel"},
+    {"shape_syntax",
+     {"kernels", "--machine", "{d}/machine.json", "--only", "x", "--shape", "m=-1"},
+     2,
+     "--shape"},
     {"isa_unknown", {"kernels", "--machine", "{d}/machine.json", "--isa", "AVX9"}, 2, "--isa"},
-    {"baseline_unknown", {"kernels", "--machine", "{d}/machine.json", "--baseline", "mkl"}, 2, "--baseline: 'mkl'"},
+    {"baseline_unknown",
+     {"kernels", "--machine", "{d}/machine.json", "--baseline", "mkl"},
+     2,
+     "--baseline: 'mkl'"},
     {"model_no_spec", {"model", "--machine", "{d}/machine.json"}, 2, "give --preset"},
-    {"model_preset_unknown", {"model", "--preset", "gpt-99", "--machine", "{d}/machine.json"}, 2, "unknown model 'gpt-99'"},
-    {"model_weights_unknown", {"model", "--preset", "llama2-7b", "--weights", "q3_k", "--machine", "{d}/machine.json"}, 2, "--weights: 'q3_k'"},
-    {"model_kv_heads", {"model", "--preset", "llama2-7b", "--kv-heads", "5", "--machine", "{d}/machine.json"}, 2, "does not divide"},
-    {"model_batch_list", {"model", "--preset", "llama2-7b", "--batch", "1,x", "--machine", "{d}/machine.json"}, 2, "--batch"},
+    {"model_preset_unknown",
+     {"model", "--preset", "gpt-99", "--machine", "{d}/machine.json"},
+     2,
+     "unknown model 'gpt-99'"},
+    {"model_weights_unknown",
+     {"model", "--preset", "llama2-7b", "--weights", "q3_k", "--machine", "{d}/machine.json"},
+     2,
+     "--weights: 'q3_k'"},
+    {"model_kv_heads",
+     {"model", "--preset", "llama2-7b", "--kv-heads", "5", "--machine", "{d}/machine.json"},
+     2,
+     "does not divide"},
+    {"model_batch_list",
+     {"model", "--preset", "llama2-7b", "--batch", "1,x", "--machine", "{d}/machine.json"},
+     2,
+     "--batch"},
     {"profile_no_command", {"profile", "--machine", "{d}/machine.json"}, 2, "command"},
-    {"profile_not_found", {"profile", "--machine", "{d}/machine.json", "--", "/nonexistent/prog"}, 2, "cannot run '/nonexistent/prog'"},
-    {"profile_bad_bytes", {"profile", "--machine", "{d}/machine.json", "--bytes", "1XB", "--", "true"}, 2, "--bytes"},
+    {"profile_not_found",
+     {"profile", "--machine", "{d}/machine.json", "--", "/nonexistent/prog"},
+     2,
+     "cannot run '/nonexistent/prog'"},
+    {"profile_bad_bytes",
+     {"profile", "--machine", "{d}/machine.json", "--bytes", "1XB", "--", "true"},
+     2,
+     "--bytes"},
+    {"report_no_out", {"report", "--machine", "{d}/machine.json"}, 2, "--out is required"},
+    {"report_bad_machine",
+     {"report", "--machine", "{d}/corrupt.json", "--out", "{d}/r"},
+     2,
+     "not valid JSON"},
+    {"report_bad_kernels",
+     {"report", "--machine", "{d}/machine.json", "--kernels", "{d}/machine.json", "--out", "{d}/r"},
+     2,
+     "is not roofprof.kernels/1"},
+    {"report_out_is_file",
+     {"report", "--machine", "{d}/machine.json", "--out", "{d}/afile"},
+     2,
+     "not a directory"},
+    {"compare_missing", {"compare", "{d}/machine.json", "{d}/absent.json"}, 2, "absent.json"},
+    {"compare_mixed_kinds", {"compare", "{d}/machine.json", "{d}/kernels.json"}, 2, "kernels"},
+    {"compare_one_arg", {"compare", "{d}/machine.json"}, 2, "B is required"},
     {"run_out_is_file", {"run", "--out", "{d}/afile"}, 2, "exists and is not a directory"},
 };
 
 INSTANTIATE_TEST_SUITE_P(BadInput, CliErrors, ::testing::ValuesIn(kBadInputs),
-                         [](const ::testing::TestParamInfo<BadInput>& i) { return std::string(i.param.name); });
+                         [](const ::testing::TestParamInfo<BadInput>& i) {
+                           return std::string(i.param.name);
+                         });
 
 TEST(Cli, HelpAndVersionSucceed) {
-  for (const std::vector<std::string>& a :
-       {std::vector<std::string>{"--help"}, {"--version"}, {"probe", "--help"}, {"kernels", "--help"},
-        {"run", "--help"}, {"model", "--help"}, {"profile", "--help"}}) {
+  for (const std::vector<std::string>& a : {std::vector<std::string>{"--help"},
+                                            {"--version"},
+                                            {"probe", "--help"},
+                                            {"kernels", "--help"},
+                                            {"run", "--help"},
+                                            {"model", "--help"},
+                                            {"profile", "--help"},
+                                            {"report", "--help"},
+                                            {"compare", "--help"}}) {
     std::vector<std::string> args = {RoofprofBinary()};
     args.insert(args.end(), a.begin(), a.end());
     const CliResult r = RunProcess(args, 30);

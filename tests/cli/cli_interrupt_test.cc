@@ -1,13 +1,12 @@
 // Interrupted runs: SIGINT/SIGTERM stop cleanly with status 130, keep every file completed
 // before the signal, and leave no partial or temporary file behind.
 #include <gtest/gtest.h>
-
 #include <signal.h>
 
 #include <algorithm>
 
-#include "src/machine.h"
 #include "src/io.h"
+#include "src/machine.h"
 #include "tests/cli/cli_util.h"
 
 namespace roofprof {
@@ -22,9 +21,9 @@ using testing_util::TempDir;
 TEST(CliInterrupt, ProbeLeavesNoPartialFile) {
   for (const int sig : {SIGINT, SIGTERM}) {
     TempDir dir;
-    const CliResult r = RunProcess(
-        {RoofprofBinary(), "probe", "--quick", "--quiet", "--json", dir.File("machine.json")}, 120,
-        dir.path(), Interrupt{sig, 1.0, ""});
+    const CliResult r = RunProcess({RoofprofBinary(), "probe", "--quick", "--quiet", "--max-bytes",
+                                    "16MiB", "--json", dir.File("machine.json")},
+                                   120, dir.path(), Interrupt{sig, 1.0, ""});
     ASSERT_FALSE(r.timed_out);
     EXPECT_EQ(r.status, 130) << r.err;
     EXPECT_NE(r.err.find("interrupted"), std::string::npos) << r.err;
@@ -38,8 +37,9 @@ TEST(CliInterrupt, RunKeepsCompletedOutputs) {
   TempDir dir;
   const std::string out = dir.File("out");
   // Interrupt once the probe has written machine.json, i.e. during the kernels.
-  const CliResult r = RunProcess({RoofprofBinary(), "run", "--quick", "--quiet", "--out", out}, 300,
-                                 dir.path(), Interrupt{SIGINT, 0, out + "/machine.json"});
+  const CliResult r = RunProcess(
+      {RoofprofBinary(), "run", "--quick", "--quiet", "--max-bytes", "16MiB", "--out", out}, 300,
+      dir.path(), Interrupt{SIGINT, 0, out + "/machine.json"});
   ASSERT_FALSE(r.timed_out);
   if (r.status == 0) GTEST_SKIP() << "the run finished before the signal arrived";
   EXPECT_EQ(r.status, 130) << r.err;

@@ -24,8 +24,8 @@ struct Interrupt {
 
 // Runs `args` (argv[0] included) in `cwd` (empty = current), interrupting it as `interrupt`
 // says. Kills the child after `timeout` seconds (and reports timed_out).
-CliResult RunProcess(const std::vector<std::string>& args, double timeout, const std::string& cwd = "",
-                     const Interrupt& interrupt = {});
+CliResult RunProcess(const std::vector<std::string>& args, double timeout,
+                     const std::string& cwd = "", const Interrupt& interrupt = {});
 
 // The roofprof binary under test.
 std::string RoofprofBinary();

@@ -11,7 +11,8 @@ namespace {
 Machine OneThreadMachine() {
   Machine m;
   m.cpu.clock_ghz = 3;
-  m.caches = {{1, 48 << 10, 1, "hwloc", 0}, {2, 1 << 20, 1, "hwloc", 0}, {3, 32 << 20, 8, "hwloc", 0}};
+  m.caches = {
+      {1, 48 << 10, 1, "hwloc", 0}, {2, 1 << 20, 1, "hwloc", 0}, {3, 32 << 20, 8, "hwloc", 0}};
   for (const int t : {1, 2}) {
     m.compute.push_back({"fp32", "AVX3", "fma", t, 200.0 * t, 0, 0, 0, "model"});
     m.compute.push_back({"fp32", "AVX2", "fma", t, 100.0 * t, 0, 0, 0, "model"});
@@ -25,7 +26,8 @@ Machine OneThreadMachine() {
 }
 
 KernelResult Classified(const Machine& m, const std::string& name, Shape shape, double flops,
-                        std::array<double, 4> bytes, double seconds, const std::string& isa = "AVX3") {
+                        std::array<double, 4> bytes, double seconds,
+                        const std::string& isa = "AVX3") {
   KernelResult r;
   r.name = name;
   r.shape = std::move(shape);
@@ -78,15 +80,19 @@ TEST(Advice, AttentionDecodeTalksAboutKvNotBatch) {
   const Machine m = OneThreadMachine();
   const double kv = 2.0 * 8 * 2048 * 128 * 4;
   auto r = Classified(m, "attn_decode",
-                      {{"batch", 1}, {"heads", 32}, {"kv_heads", 32}, {"head_dim", 128},
-                       {"ctx", 2048}, {"kv_bits", 32}},
+                      {{"batch", 1},
+                       {"heads", 32},
+                       {"kv_heads", 32},
+                       {"head_dim", 128},
+                       {"ctx", 2048},
+                       {"kv_bits", 32}},
                       4.0 * 32 * 2048 * 128, {kv, kv, kv, kv}, kv / 25e9);
   auto a = AdviseKernel(r, m, 1);
   EXPECT_TRUE(Has(a, "f16 KV cache halves"));
   EXPECT_TRUE(Has(a, "GQA with kv_heads=8"));
   EXPECT_FALSE(Has(a, "tokens per weight pass"));
-  r.shape = {{"batch", 1}, {"heads", 32}, {"kv_heads", 8}, {"head_dim", 128}, {"ctx", 2048},
-             {"kv_bits", 16}};
+  r.shape = {{"batch", 1},      {"heads", 32}, {"kv_heads", 8},
+             {"head_dim", 128}, {"ctx", 2048}, {"kv_bits", 16}};
   a = AdviseKernel(r, m, 1);
   EXPECT_TRUE(Has(a, "among 4 query heads"));
   EXPECT_FALSE(Has(a, "f16 KV cache halves"));

@@ -61,7 +61,8 @@ TEST(LlmModel, LongContextNeverReachesRidge) {
   EXPECT_LT(a.ai_limit, a.ridge);
   EXPECT_EQ(a.points.back().bound, "DRAM");
   bool said = false;
-  for (const auto& x : a.advice) said = said || x.find("memory-bound at any batch") != std::string::npos;
+  for (const auto& x : a.advice)
+    said = said || x.find("memory-bound at any batch") != std::string::npos;
   EXPECT_TRUE(said);
 }
 

@@ -11,7 +11,9 @@
 namespace roofprof {
 namespace {
 
-std::string Demo() { return testing_util::ProgramPath("ROOFPROF_MARKER_DEMO", ROOFPROF_MARKER_DEMO); }
+std::string Demo() {
+  return testing_util::ProgramPath("ROOFPROF_MARKER_DEMO", ROOFPROF_MARKER_DEMO);
+}
 
 Machine Simple() {
   Machine m;
@@ -43,7 +45,7 @@ TEST(Profile, RegionsFromTheMarkerLibrary) {
   EXPECT_DOUBLE_EQ(sum->flops, 4.0 * 65536);
   EXPECT_DOUBLE_EQ(sum->bytes[3], 4.0 * 8 * 65536);
   EXPECT_EQ(sum->flops_source, "user");
-  EXPECT_EQ(sum->bound, "DRAM");  // 1/8 FLOP per byte, ridge at 10
+  EXPECT_EQ(sum->bound, "DRAM");            // 1/8 FLOP per byte, ridge at 10
   EXPECT_LE(sum->seconds, outer->seconds);  // nested inside outer
   EXPECT_EQ(outer->bound, "unknown");
 }
@@ -60,7 +62,8 @@ TEST(Profile, WholeRunWithUserCounts) {
   EXPECT_EQ(k.results[0].bytes_source, "user");
   EXPECT_DOUBLE_EQ(k.results[0].bound_seconds[0], 0.01);
   bool noted = false;
-  for (const auto& n : k.notes) noted = noted || n.find("exited with status 3") != std::string::npos;
+  for (const auto& n : k.notes)
+    noted = noted || n.find("exited with status 3") != std::string::npos;
   EXPECT_TRUE(noted);
 }
 

@@ -34,10 +34,10 @@ TEST(Classify, EachLevelBindsOnce) {
   // Tiny flops; make level l the slowest by giving it the most bytes relative to bandwidth.
   const double flops = 1e6;  // 10 us
   const std::array<std::array<double, 4>, 4> bytes = {{
-      {4e9, 1e6, 1e6, 1e6},   // L1: 10 ms
-      {1e6, 4e9, 1e6, 1e6},   // L2: 20 ms
-      {1e6, 1e6, 4e9, 1e6},   // L3: 40 ms
-      {1e6, 1e6, 1e6, 4e9},   // DRAM: 160 ms
+      {4e9, 1e6, 1e6, 1e6},  // L1: 10 ms
+      {1e6, 4e9, 1e6, 1e6},  // L2: 20 ms
+      {1e6, 1e6, 4e9, 1e6},  // L3: 40 ms
+      {1e6, 1e6, 1e6, 4e9},  // DRAM: 160 ms
   }};
   const double expect_s[4] = {0.01, 0.02, 0.04, 0.16};
   for (int l = 0; l < 4; ++l) {
