@@ -740,9 +740,13 @@ void RegisterAttentionKernels(std::vector<KernelInfo>* out) {
   decode.summary = "one new token per sequence attends to its KV cache (MHA/GQA/MQA, f32/f16)";
   decode.dims = {"batch", "heads", "kv_heads", "head_dim", "ctx", "kv_bits"};
   decode.default_shape = DecodeShape(1, 32, 8, 128, 2048, 32);
+  // kv_heads picks the attention form: heads for MHA, 1 for MQA, between for GQA (4 query heads
+  // per KV head here, as in Llama-3-8B and Mistral-7B).
   decode.suite = {
       decode.default_shape,                  // GQA, 16 MiB cache: fits the last-level cache
       DecodeShape(1, 32, 8, 128, 2048, 16),  // the same with an f16 cache
+      DecodeShape(8, 32, 8, 128, 2048, 32),  // batch 8: 128 MiB, past the last-level cache
+      DecodeShape(8, 32, 8, 128, 2048, 16),  // the same with an f16 cache (64 MiB)
       DecodeShape(8, 32, 8, 128, 8192, 32),  // 512 MiB cache: streams from DRAM
   };
   decode.make = [](const Shape& given) -> std::unique_ptr<Workload> {
@@ -774,7 +778,9 @@ void RegisterAttentionKernels(std::vector<KernelInfo>* out) {
                             : "causal prefill attention: score matrix, softmax pass, then PV";
     prefill.dims = {"tokens", "heads", "kv_heads", "head_dim"};
     prefill.default_shape = PrefillShape(2048, 32, 8, 128);
-    prefill.suite = {PrefillShape(2048, 32, 8, 128)};
+    // 512 tokens keeps the naive score matrix (32 MiB for 32 heads) and the run short; naive and
+    // flash run the same shape so the pair compares directly.
+    prefill.suite = {PrefillShape(512, 32, 8, 128)};
     prefill.make = [flash](const Shape& given) -> std::unique_ptr<Workload> {
       AttnPrefillDims d;
       d.tokens = ShapeValue(given, "tokens", d.tokens);

@@ -461,6 +461,31 @@ TEST(AttentionWorkloads, RunAndVerifyThroughTheRegistry) {
   }
 }
 
+// The default `roofprof kernels` run covers decode at context 2048 (32 heads over 8 KV heads,
+// head_dim 128) at batch 1 and a larger batch with f32 and f16 caches, and the prefill pair at
+// one shared shape.
+TEST(AttentionWorkloads, SuiteCoversDecodeBatchesFormatsAndThePrefillPair) {
+  const KernelInfo* decode = FindKernel("attn_decode");
+  ASSERT_NE(decode, nullptr);
+  bool seen[2][2] = {};  // [larger batch][f16]
+  for (const Shape& s : decode->suite) {
+    if (ShapeValue(s, "ctx", 0) != 2048 || ShapeValue(s, "heads", 0) != 32 ||
+        ShapeValue(s, "kv_heads", 0) != 8 || ShapeValue(s, "head_dim", 0) != 128) {
+      continue;
+    }
+    seen[ShapeValue(s, "batch", 0) > 1][ShapeValue(s, "kv_bits", 0) == 16] = true;
+  }
+  for (int b = 0; b < 2; ++b) {
+    for (int f = 0; f < 2; ++f) EXPECT_TRUE(seen[b][f]) << "larger batch " << b << " f16 " << f;
+  }
+  const KernelInfo* naive = FindKernel("attn_prefill_naive");
+  const KernelInfo* flash = FindKernel("attn_prefill_flash");
+  ASSERT_NE(naive, nullptr);
+  ASSERT_NE(flash, nullptr);
+  ASSERT_FALSE(flash->suite.empty());
+  EXPECT_EQ(naive->suite, flash->suite);
+}
+
 TEST(AttentionWorkloads, RejectsShapesTheyCannotRun) {
   const KernelInfo* decode = FindKernel("attn_decode");
   ASSERT_NE(decode, nullptr);

@@ -175,6 +175,22 @@ TEST(FfnSwigluModel, UnfusedMovesGateAndUpThroughMemory) {
   EXPECT_GE(unfused.bytes[l2] - fused.bytes[l2], gu * 0.999);
 }
 
+// The default `roofprof kernels` run compares the pair at one Llama-sized shape: hidden 4096
+// (k) and FFN width 11008 or 14336 (n).
+TEST(FfnWorkloads, SuiteRunsThePairAtALlamaShape) {
+  const KernelInfo* fused = FindKernel("ffn_swiglu_fused");
+  const KernelInfo* unfused = FindKernel("ffn_swiglu_unfused");
+  ASSERT_NE(fused, nullptr);
+  ASSERT_NE(unfused, nullptr);
+  EXPECT_EQ(fused->suite, unfused->suite);
+  bool llama = false;
+  for (const Shape& s : fused->suite) {
+    const int64_t n = ShapeValue(s, "n", 0);
+    llama |= ShapeValue(s, "k", 0) == 4096 && (n == 11008 || n == 14336);
+  }
+  EXPECT_TRUE(llama);
+}
+
 TEST(FfnWorkloads, RunAndVerifyThroughTheRegistry) {
   for (const std::string name : {"ffn_swiglu_fused", "ffn_swiglu_unfused"}) {
     const KernelInfo* info = FindKernel(name);
