@@ -141,13 +141,13 @@ HWY_INLINE void TileSliceRows(DF d, size_t rows, const float* x, size_t ldx, con
   }
 }
 
-// sums[r * kFfnPanelRows + c] = x_r . w_c for nr (<= kFfnChunkRows) rows of x (stride k) and
+// sums[r * kFfnPanelRows + c] = x_r . w_c for nr (<= kFfnChunkRows) rows of x (stride ldx) and
 // nw (<= kFfnPanelRows) weight rows, over k in slices of kFfnSliceK (see ffn.h): per slice,
 // every tile (4 rows x kWeightRows weight rows) adds to its vector partial sums in `partial`;
 // one horizontal sum per output at the end, and a scalar tail when k is not a multiple of the
 // vector length.
-inline void PanelDots(DF d, const float* x, size_t nr, size_t k, const float* const* w, size_t nw,
-                      float* HWY_RESTRICT partial, float* HWY_RESTRICT sums) {
+inline void PanelDots(DF d, const float* x, size_t ldx, size_t nr, size_t k, const float* const* w,
+                      size_t nw, float* HWY_RESTRICT partial, float* HWY_RESTRICT sums) {
   const size_t lanes = hn::Lanes(d);
   constexpr size_t kTileRows = static_cast<size_t>(kFfnTileRows);
   constexpr size_t kTileW = static_cast<size_t>(kWeightRows);
@@ -166,20 +166,20 @@ inline void PanelDots(DF d, const float* x, size_t nr, size_t k, const float* co
       for (size_t rb = 0; rb < row_blocks; ++rb) {
         const size_t rows = std::min(kTileRows, nr - rb * kTileRows);
         float* part = partial + (rb * weight_tiles + wt) * slots;
-        const float* xr = x + rb * kTileRows * k;
+        const float* xr = x + rb * kTileRows * ldx;
         const size_t ahead = rb == 0 ? slice : 0;
         switch (wrows) {
           case 4:
-            TileSliceRows<4>(d, rows, xr, k, wp, c0, nvec, part, ahead);
+            TileSliceRows<4>(d, rows, xr, ldx, wp, c0, nvec, part, ahead);
             break;
           case 3:
-            TileSliceRows<3>(d, rows, xr, k, wp, c0, nvec, part, ahead);
+            TileSliceRows<3>(d, rows, xr, ldx, wp, c0, nvec, part, ahead);
             break;
           case 2:
-            TileSliceRows<2>(d, rows, xr, k, wp, c0, nvec, part, ahead);
+            TileSliceRows<2>(d, rows, xr, ldx, wp, c0, nvec, part, ahead);
             break;
           default:
-            TileSliceRows<1>(d, rows, xr, k, wp, c0, nvec, part, ahead);
+            TileSliceRows<1>(d, rows, xr, ldx, wp, c0, nvec, part, ahead);
             break;
         }
       }
@@ -201,7 +201,7 @@ inline void PanelDots(DF d, const float* x, size_t nr, size_t k, const float* co
   for (size_t r = 0; r < nr; ++r) {  // k not a multiple of the vector length
     for (size_t c = 0; c < nw; ++c) {
       float t = 0.0f;
-      for (size_t i = kv; i < k; ++i) t += x[r * k + i] * w[c][i];
+      for (size_t i = kv; i < k; ++i) t += x[r * ldx + i] * w[c][i];
       sums[r * kPanel + c] += t;
     }
   }
@@ -210,7 +210,8 @@ inline void PanelDots(DF d, const float* x, size_t nr, size_t k, const float* co
 // Fused: outputs [j_begin, j_end), kFfnPanelRows / 2 at a time: the panel interleaves their
 // gate and up rows, so each tile holds gate and up sums of the same outputs and each x load
 // feeds both products; the activation turns the sums (in L1) into h.
-inline void FusedRange(DF d, const FfnData& a, int64_t j_begin, int64_t j_end, float* partial) {
+inline void FusedRange(DF d, const FfnData& a, const float* x, size_t ldx, int64_t j_begin,
+                       int64_t j_end, float* partial) {
   const size_t m = static_cast<size_t>(a.dims.m), n = static_cast<size_t>(a.dims.n);
   const size_t k = static_cast<size_t>(a.dims.k);
   constexpr size_t kPanel = static_cast<size_t>(kFfnPanelRows);
@@ -229,7 +230,7 @@ inline void FusedRange(DF d, const FfnData& a, int64_t j_begin, int64_t j_end, f
     }
     for (size_t i0 = 0; i0 < m; i0 += kRows) {
       const size_t nr = std::min(kRows, m - i0);
-      PanelDots(d, a.x + i0 * k, nr, k, w, 2 * nj, partial, sums);
+      PanelDots(d, x + i0 * ldx, ldx, nr, k, w, 2 * nj, partial, sums);
       for (size_t r = 0; r < nr; ++r) {
         for (size_t j = 0; j < nj; ++j) {
           g[r * nj + j] = sums[r * kPanel + 2 * j];
@@ -246,8 +247,8 @@ inline void FusedRange(DF d, const FfnData& a, int64_t j_begin, int64_t j_end, f
 
 // One matrix product out = x W^T for outputs [j_begin, j_end), kFfnPanelRows rows of W at a
 // time.
-inline void ProductRange(DF d, const FfnData& a, const float* wmat, float* out, int64_t j_begin,
-                         int64_t j_end, float* partial) {
+inline void ProductRange(DF d, const FfnData& a, const float* x, size_t ldx, const float* wmat,
+                         float* out, int64_t j_begin, int64_t j_end, float* partial) {
   const size_t m = static_cast<size_t>(a.dims.m), n = static_cast<size_t>(a.dims.n);
   const size_t k = static_cast<size_t>(a.dims.k);
   constexpr size_t kPanel = static_cast<size_t>(kFfnPanelRows);
@@ -259,7 +260,7 @@ inline void ProductRange(DF d, const FfnData& a, const float* wmat, float* out, 
     for (size_t c = 0; c < nw; ++c) w[c] = wmat + (j0 + c) * k;
     for (size_t i0 = 0; i0 < m; i0 += kRows) {
       const size_t nr = std::min(kRows, m - i0);
-      PanelDots(d, a.x + i0 * k, nr, k, w, nw, partial, sums);
+      PanelDots(d, x + i0 * ldx, ldx, nr, k, w, nw, partial, sums);
       for (size_t r = 0; r < nr; ++r) {
         for (size_t c = 0; c < nw; ++c) out[(i0 + r) * n + j0 + c] = sums[r * kPanel + c];
       }
@@ -268,9 +269,10 @@ inline void ProductRange(DF d, const FfnData& a, const float* wmat, float* out, 
 }
 
 // Unfused: G = x Wg^T and U = x Wu^T written to memory, then h = silu(G) * U read back.
-inline void UnfusedRange(DF d, const FfnData& a, int64_t j_begin, int64_t j_end, float* partial) {
-  ProductRange(d, a, a.wg, a.g, j_begin, j_end, partial);
-  ProductRange(d, a, a.wu, a.u, j_begin, j_end, partial);
+inline void UnfusedRange(DF d, const FfnData& a, const float* x, size_t ldx, int64_t j_begin,
+                         int64_t j_end, float* partial) {
+  ProductRange(d, a, x, ldx, a.wg, a.g, j_begin, j_end, partial);
+  ProductRange(d, a, x, ldx, a.wu, a.u, j_begin, j_end, partial);
   const size_t n = static_cast<size_t>(a.dims.n);
   const size_t j0 = static_cast<size_t>(j_begin);
   const size_t nj = static_cast<size_t>(j_end - j_begin);
@@ -286,10 +288,17 @@ inline void FfnSwigluImpl(const FfnData& a) {
     const int tid = omp_get_thread_num();
     int64_t j0, j1;
     StaticRange(a.dims.n, omp_get_num_threads(), tid, &j0, &j1);
+    // This thread's copy of x with padded rows (kFfnRowPadFloats in ffn.h), then the partial
+    // sums.
+    const size_t m = static_cast<size_t>(a.dims.m), k = static_cast<size_t>(a.dims.k);
+    const size_t ldx = static_cast<size_t>(FfnPackedStride(a.dims.k));
+    float* x = a.scratch[tid];
+    for (size_t r = 0; r < m; ++r) std::copy(a.x + r * k, a.x + (r + 1) * k, x + r * ldx);
+    float* partial = x + (m * ldx + 15) / 16 * 16;
     if (a.fused) {
-      FusedRange(d, a, j0, j1, a.scratch[tid]);
+      FusedRange(d, a, x, ldx, j0, j1, partial);
     } else {
-      UnfusedRange(d, a, j0, j1, a.scratch[tid]);
+      UnfusedRange(d, a, x, ldx, j0, j1, partial);
     }
   }
 }

@@ -85,8 +85,12 @@ FfnReference FfnSwigluReference(const FfnDims& dims, const float* x, const float
   return ref;
 }
 
-size_t FfnScratchFloats(int64_t lanes) {
-  return static_cast<size_t>((kFfnChunkRows / kFfnTileRows) * kFfnPanelRows * kFfnTileRows * lanes);
+int64_t FfnPackedStride(int64_t k) { return (k + 15) / 16 * 16 + kFfnRowPadFloats; }
+
+size_t FfnScratchFloats(const FfnDims& dims, int64_t lanes) {
+  const int64_t x_copy = (dims.m * FfnPackedStride(dims.k) + 15) / 16 * 16;
+  return static_cast<size_t>(x_copy +
+                             (kFfnChunkRows / kFfnTileRows) * kFfnPanelRows * kFfnTileRows * lanes);
 }
 
 // ffn_swiglu_fused / ffn_swiglu_unfused.
@@ -94,13 +98,14 @@ size_t FfnScratchFloats(int64_t lanes) {
 // divide, multiply); exp() once per output, not counted as flops. Compulsory bytes: x, Wg,
 // Wu once and h once.
 // Traffic: the working set crosses every level out to where ResidentLevel puts it once per
-// run. Re-reads the blocking implies: all of x once per panel of weight rows (n / 8 panels in
-// both variants), from the level holding x per thread (every thread reads all of it); a
+// run. Re-reads the blocking implies: every thread reads all of x once more and writes its
+// padded copy (kFfnRowPadFloats), then reads the copy once per panel of weight rows (n / 8
+// panels in both variants), from the level holding x per thread; a
 // panel's weight rows once more per further chunk of kFfnChunkRows x rows, from the level
 // holding a panel. Within a k slice, x and weights come from L1. Unfused also moves G and U
 // (m n 4 B each): stored by the products and loaded by the elementwise pass, at the level
-// where both live. L1 counts the tiles' loads, their partial-sum loads and stores per slice,
-// and the stores and loads of the sums, the activation and h.
+// where both live. L1 counts the copy's loads and stores, the tiles' loads, their partial-sum
+// loads and stores per slice, and the stores and loads of the sums, the activation and h.
 WorkModel FfnSwigluModel(const FfnDims& dims, bool fused, const ModelContext& ctx) {
   const double m = static_cast<double>(dims.m), n = static_cast<double>(dims.n);
   const double k = static_cast<double>(dims.k);
@@ -121,9 +126,12 @@ WorkModel FfnSwigluModel(const FfnDims& dims, bool fused, const ModelContext& ct
   // matrices): 2 n / kFfnPanelRows either way.
   const double panels = 2.0 * n / static_cast<double>(kFfnPanelRows);
   const double chunks = std::ceil(m / static_cast<double>(kFfnChunkRows));
-  const double x_rereads = (panels - 1.0) * x_bytes;
-  const int x_level = ResidentLevel(x_bytes * threads, ctx);
-  AddTraffic(&t, StreamTraffic(x_rereads, x_level));
+  // Per thread: x read once for the copy (one of those reads is the compulsory one) and the
+  // copy written; all panels then read copies.
+  const double x_copies = threads * x_bytes;
+  const double x_rereads = (panels - 1.0) * x_bytes + x_copies;
+  const int x_level = ResidentLevel(2.0 * x_bytes * threads, ctx);
+  AddTraffic(&t, StreamTraffic(x_rereads + x_copies, x_level));
   const double panel_bytes = static_cast<double>(kFfnPanelRows) * k * 4.0;
   const int panel_level = ResidentLevel(panel_bytes * threads, ctx);
   const double w_rereads = (chunks - 1.0) * w_bytes;
@@ -144,9 +152,9 @@ WorkModel FfnSwigluModel(const FfnDims& dims, bool fused, const ModelContext& ct
   // activation's gate/up buffers (2 m n loads and stores counted in those) and h written to a
   // buffer and copied out (3 m n); unfused: G and U stored and loaded (4 m n) and h stored.
   const double act = (fused ? 11.0 : 9.0) * h_bytes;
-  t[0] = tile_loads + partials + act;
+  t[0] = 2.0 * x_copies + tile_loads + partials + act;
   w.bytes = t;
-  char line[256];
+  char line[384];
   std::snprintf(line, sizeof(line),
                 "flops: 4*m*n*k + 3*m*n = %.4g (gate and up products, silu(g)*u: add, divide, "
                 "multiply); exp: m*n = %.4g evaluations, not counted as flops",
@@ -155,10 +163,11 @@ WorkModel FfnSwigluModel(const FfnDims& dims, bool fused, const ModelContext& ct
   w.derivation.push_back(DescribeStream("x, Wg, Wu, h", w.compulsory_bytes, level) +
                          " once per run");
   std::snprintf(line, sizeof(line),
-                "x re-read by %.0f weight panels: %s; weight panels re-read by "
-                "%.0f more chunks of x rows from %s",
-                panels, DescribeStream("re-reads", x_rereads, x_level).c_str(), chunks - 1.0,
-                LevelName(panel_level));
+                "x copied by each of %.0f threads, the copies read by %.0f weight panels: %s; "
+                "weight panels re-read by %.0f more chunks of x rows from %s",
+                threads, panels,
+                DescribeStream("re-reads and copies", x_rereads + x_copies, x_level).c_str(),
+                chunks - 1.0, LevelName(panel_level));
   w.derivation.push_back(line);
   if (!fused) {
     w.derivation.push_back(
@@ -167,8 +176,9 @@ WorkModel FfnSwigluModel(const FfnDims& dims, bool fused, const ModelContext& ct
     w.derivation.push_back("gate and up sums stay in a 1 KiB buffer per chunk: only h is written");
   }
   std::snprintf(line, sizeof(line),
-                "L1: tile loads %.4g B + partial sums %.4g B + sums and activation %.4g B",
-                tile_loads, partials, act);
+                "L1: x copies %.4g B + tile loads %.4g B + partial sums %.4g B + sums and "
+                "activation %.4g B",
+                2.0 * x_copies, tile_loads, partials, act);
   w.derivation.push_back(line);
   return w;
 }
@@ -213,7 +223,8 @@ class FfnWorkload : public Workload {
     const size_t k = static_cast<size_t>(dims_.k);
     const size_t inter = fused_ ? 0 : 2 * m * n;
     CheckFitsInMemory(4 * (m * k + 2 * n * k + m * n + inter), name() + " buffers");
-    scratch_floats_ = (FfnScratchFloats(MaxLanes()) + 1023) / 1024 * 1024;  // own 4 KiB pages
+    scratch_floats_ =
+        (FfnScratchFloats(dims_, MaxLanes()) + 1023) / 1024 * 1024;  // own 4 KiB pages
     scratch_ = AllocateAligned(scratch_floats_ * static_cast<size_t>(threads_) * 4);
     scratch_ptrs_.resize(static_cast<size_t>(threads_));
     for (int t = 0; t < threads_; ++t) {

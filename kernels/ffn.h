@@ -39,9 +39,20 @@ inline constexpr int64_t kFfnTileRows = 4;
 inline constexpr int64_t kFfnPanelRows = 16;
 inline constexpr int64_t kFfnChunkRows = 16;
 inline constexpr int64_t kFfnSliceK = 128;
+// The 32 KiB above fit L1 by size but not by placement when x rows are a multiple of 4 KiB
+// apart (k = 4096: 16 KiB): every row's slice then falls in the same 8 of the 64 sets, 16 x
+// lines per set against 12 ways (48 KiB L1d), and x comes from L2 on every tile. Each thread
+// therefore copies x once per call with rows kFfnRowPadFloats further apart: one slice (512 B
+// = 8 sets) per row, so 16 rows' slices cover all 64 sets twice, and with the weight tile
+// (4 lines) and partial sums (4 lines) a set holds at most 10 of its 12 lines.
+inline constexpr int64_t kFfnRowPadFloats = kFfnSliceK;
 
-// Floats of per-thread scratch (the tiles' partial sums) for vectors of up to `lanes` floats.
-size_t FfnScratchFloats(int64_t lanes);
+// Row stride (floats) of the per-thread copy of x: k rounded up to a cache line, plus the pad.
+int64_t FfnPackedStride(int64_t k);
+
+// Floats of per-thread scratch (the copy of x, then the tiles' partial sums) for vectors of up
+// to `lanes` floats.
+size_t FfnScratchFloats(const FfnDims& dims, int64_t lanes);
 
 struct FfnData {
   FfnDims dims;

@@ -47,7 +47,7 @@ struct FfnBuffers {
     // Partial sums are vector-aligned: one aligned block per thread.
     int64_t lanes = 1;
     for (const int64_t t : Targets()) lanes = std::max<int64_t>(lanes, TargetVectorBytes(t) / 4);
-    const size_t per_thread = FfnScratchFloats(lanes);
+    const size_t per_thread = FfnScratchFloats(d, lanes);
     scratch = hwy::AllocateAligned<float>(per_thread * static_cast<size_t>(threads));
     for (int t = 0; t < threads; ++t) scratch_ptrs.push_back(scratch.get() + per_thread * t);
     data.dims = d;
