@@ -1,5 +1,7 @@
 # Kernel sources: LLM-style work with exact work models.
 target_sources(roofprof_core PRIVATE
+  kernels/gemv.cc
   kernels/model_util.cc
+  kernels/quant.cc
   kernels/registry.cc
 )

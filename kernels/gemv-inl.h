@@ -1,0 +1,296 @@
+// The one dot-product loop of the decode GEMVs, per target: a register tile of R rows of W x T
+// tokens. Each 32-weight unit of each row is decoded once (Policy::Decode, kernels/quant-inl.h)
+// and multiplied into all T tokens, so larger m moves the kernel from memory-bound towards
+// compute-bound. A quantized GEMV is a decoder plus this loop, not a copy of it.
+//
+// Activations: f32, packed once per call into [k-block][token][weight] in the decoder's lane
+// order, zero-padded to whole units and token groups. Weights: decoded to exact f32 values in
+// registers. Accumulation: f32 FMA, one accumulator vector per (row, token), reduced at the end.
+#if defined(ROOFPROF_KERNELS_GEMV_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef ROOFPROF_KERNELS_GEMV_INL_H_
+#undef ROOFPROF_KERNELS_GEMV_INL_H_
+#else
+#define ROOFPROF_KERNELS_GEMV_INL_H_
+#endif
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "hwy/cache_control.h"
+#include "hwy/highway.h"
+#include "kernels/gemv.h"
+#include "kernels/quant-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace roofprof {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// Architectural vector registers the register tile is sized for.
+#if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL || HWY_ARCH_ARM_A64 || HWY_ARCH_RVV
+inline constexpr int kVectorRegisters = 32;
+#else
+inline constexpr int kVectorRegisters = 16;
+#endif
+
+// Bytes ahead of the current unit that the streaming loop prefetches in each row. The hardware
+// prefetchers follow up to R = 8 sequential rows, but they stop at 4 KiB pages and ramp up
+// slowly; DRAM latency (~100 ns) x per-thread bandwidth (~35 GB/s) is ~3.5 KB in flight, so
+// prefetching 4 KiB ahead keeps one page of each row requested before the loads reach it.
+inline constexpr size_t kStreamPrefetchBytes = 4096;
+// Fewest unit bytes per prefetch: one prefetch per 64-byte line, not one per q4_0 block.
+inline constexpr size_t kPrefetchLine = 64;
+
+struct TileArgs {
+  const uint8_t* w;     // row 0 of the tile at its first unit
+  size_t w_stride;      // bytes between rows
+  size_t units;         // whole units read from w
+  const uint8_t* tail;  // nullptr, or one more (zero-padded) unit per row, rows kUnitBytes apart
+  const float* a;       // packed activations: token 0 at the first unit
+  size_t a_stride;      // floats between tokens
+  float* acc;           // per-(row, token) partial sums: acc + r * acc_stride + t * lanes
+  size_t acc_stride;
+  bool acc_in;  // start from acc instead of zero
+  float* c;     // non-null: reduce and store C[t * ldc + r] for t < valid_tokens;
+  size_t ldc;   // null: store the partial sums to acc
+  size_t valid_tokens;
+  size_t prefetch;  // prefetch this many bytes ahead in each row; 0: none
+};
+
+// Named accumulators acc<r>_<t> and decoded rows w<r> (no arrays of vectors: SVE and RVV
+// vectors are sizeless); `if constexpr` drops the ones outside the R x T tile.
+#define RP_GEMV_ROWS(M, t) M(0, t) M(1, t) M(2, t) M(3, t) M(4, t) M(5, t) M(6, t) M(7, t)
+// clang-format off
+#define RP_GEMV_TILE(M)                                                         \
+  RP_GEMV_ROWS(M, 0) RP_GEMV_ROWS(M, 1) RP_GEMV_ROWS(M, 2) RP_GEMV_ROWS(M, 3) \
+  RP_GEMV_ROWS(M, 4) RP_GEMV_ROWS(M, 5) RP_GEMV_ROWS(M, 6) RP_GEMV_ROWS(M, 7)
+// clang-format on
+#define RP_GEMV_EACH(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7)
+
+#define RP_GEMV_DECL_ACC(r, t) [[maybe_unused]] auto acc##r##_##t = hn::Zero(df);
+#define RP_GEMV_DECL_W(r) [[maybe_unused]] auto w##r = hn::Zero(df);
+#define RP_GEMV_LOAD_ACC(r, t) \
+  if constexpr (r < R && t < T) acc##r##_##t = hn::Load(df, args.acc + r * args.acc_stride + t * N);
+#define RP_GEMV_STORE_ACC(r, t) \
+  if constexpr (r < R && t < T) hn::Store(acc##r##_##t, df, args.acc + r * args.acc_stride + t * N);
+#define RP_GEMV_REDUCE(r, t)                                                    \
+  if constexpr (r < R && t < T) {                                               \
+    if (t < args.valid_tokens) {                                                \
+      args.c[t * args.ldc + r] = hn::GetLane(hn::SumOfLanes(df, acc##r##_##t)); \
+    }                                                                           \
+  }
+#define RP_GEMV_DECODE(r) \
+  if constexpr (r < R) w##r = pol.Decode(df, unit_ + r * stride_, v);
+#define RP_GEMV_FMA(r, t) \
+  if constexpr (r < R) acc##r##_##t = hn::MulAdd(w##r, a_, acc##r##_##t);
+#define RP_GEMV_TOKEN(t)                                           \
+  if constexpr (t < T) {                                           \
+    const auto a_ = hn::Load(df, ap_ + t * args.a_stride + v * N); \
+    RP_GEMV_ROWS(RP_GEMV_FMA, t)                                   \
+  }
+// One unit: per sub-vector, decode the R rows, then multiply them into the T tokens.
+#define RP_GEMV_UNIT(UNIT, STRIDE, AP)             \
+  {                                                \
+    const uint8_t* unit_ = (UNIT);                 \
+    const size_t stride_ = (STRIDE);               \
+    const float* ap_ = (AP);                       \
+    for (size_t v = 0; v < kDecodeUnit / N; ++v) { \
+      RP_GEMV_EACH(RP_GEMV_DECODE)                 \
+      RP_GEMV_EACH(RP_GEMV_TOKEN)                  \
+    }                                              \
+  }
+
+template <class Policy, size_t R, size_t T>
+HWY_NOINLINE void GemvTile(const Policy& pol, const TileArgs& args) {
+  static_assert(R >= 1 && R <= 8 && T >= 1 && T <= 8, "tile names cover 8 x 8");
+  const DecodeTag df;
+  const size_t N = hn::Lanes(df);
+  RP_GEMV_TILE(RP_GEMV_DECL_ACC)
+  RP_GEMV_EACH(RP_GEMV_DECL_W)
+  if (args.acc_in) {
+    RP_GEMV_TILE(RP_GEMV_LOAD_ACC)
+  }
+  const uint8_t* w = args.w;
+  const float* ap = args.a;
+  // Prefetch one line per 64 bytes of row: every unit for f32/bf16, every 2nd (q8_0) or 4th
+  // (q4_0) unit for the blocks, which are smaller than a line.
+  constexpr size_t kUnitsPerPrefetch =
+      Policy::kUnitBytes >= kPrefetchLine ? 1 : kPrefetchLine / Policy::kUnitBytes;
+  for (size_t u = 0; u < args.units; ++u, w += Policy::kUnitBytes, ap += kDecodeUnit) {
+    if (args.prefetch != 0 && u % kUnitsPerPrefetch == 0) {
+      for (size_t r = 0; r < R; ++r) {
+        for (size_t b = 0; b < Policy::kUnitBytes; b += kPrefetchLine) {
+          hwy::Prefetch(w + r * args.w_stride + args.prefetch + b);
+        }
+      }
+    }
+    RP_GEMV_UNIT(w, args.w_stride, ap)
+  }
+  if (args.tail != nullptr) {
+    RP_GEMV_UNIT(args.tail, Policy::kUnitBytes, ap)
+  }
+  if (args.c != nullptr) {
+    RP_GEMV_TILE(RP_GEMV_REDUCE)
+  } else {
+    RP_GEMV_TILE(RP_GEMV_STORE_ACC)
+  }
+}
+
+#undef RP_GEMV_UNIT
+#undef RP_GEMV_TOKEN
+#undef RP_GEMV_FMA
+#undef RP_GEMV_DECODE
+#undef RP_GEMV_REDUCE
+#undef RP_GEMV_STORE_ACC
+#undef RP_GEMV_LOAD_ACC
+#undef RP_GEMV_DECL_W
+#undef RP_GEMV_DECL_ACC
+#undef RP_GEMV_EACH
+#undef RP_GEMV_TILE
+#undef RP_GEMV_ROWS
+
+template <class Policy>
+using TileFn = void (*)(const Policy&, const TileArgs&);
+
+// The full tile for T tokens and its one-row variant for the rows left over.
+template <class Policy, size_t T>
+void PickTiles(TileFn<Policy>* full, TileFn<Policy>* single) {
+  *full = &GemvTile<Policy, static_cast<size_t>(GemvTileRows(T, kVectorRegisters)), T>;
+  *single = &GemvTile<Policy, 1, T>;
+}
+
+template <class Policy>
+void TilesFor(int tokens, TileFn<Policy>* full, TileFn<Policy>* single) {
+  static_assert(GemvMaxTileTokens(kVectorRegisters) <= 8, "tile names cover 8 tokens");
+  switch (tokens) {
+    case 1:
+      return PickTiles<Policy, 1>(full, single);
+    case 2:
+      return PickTiles<Policy, 2>(full, single);
+    case 3:
+      return PickTiles<Policy, 3>(full, single);
+    case 4:
+      return PickTiles<Policy, 4>(full, single);
+  }
+  if constexpr (GemvMaxTileTokens(kVectorRegisters) > 4) {
+    switch (tokens) {
+      case 5:
+        return PickTiles<Policy, 5>(full, single);
+      case 6:
+        return PickTiles<Policy, 6>(full, single);
+      case 7:
+        return PickTiles<Policy, 7>(full, single);
+      case 8:
+        return PickTiles<Policy, 8>(full, single);
+    }
+  }
+  HWY_ABORT("GEMV tile for %d tokens not compiled for %s", tokens, hwy::TargetName(HWY_TARGET));
+}
+
+// Packs A into [k-block][token][weight]: k-block b (KB weights, the last one shorter) of
+// token t starts at b * KB * padded_m + t * len(b); inside a unit, slot s holds weight
+// Policy::Source(s). Tokens >= m and weights >= k are zero. Token rows are split over threads.
+template <class Policy>
+void PackActivations(const GemvCall& call, const GemvBlocking& b, float* packed) {
+  const size_t N = hn::Lanes(DecodeTag());
+  size_t source[kDecodeUnit];
+  for (size_t s = 0; s < kDecodeUnit; ++s) source[s] = Policy::Source(s, N);
+#pragma omp for schedule(static)
+  for (int64_t t = 0; t < b.padded_m; ++t) {
+    const float* a = call.a + t * call.lda;
+    for (int64_t kb = 0; kb < b.padded_k; kb += b.k_block) {
+      const int64_t len = std::min(b.k_block, b.padded_k - kb);
+      float* out = packed + kb * b.padded_m + t * len;
+      for (int64_t u = 0; u < len; u += static_cast<int64_t>(kDecodeUnit)) {
+        for (size_t s = 0; s < kDecodeUnit; ++s) {
+          const int64_t i = kb + u + static_cast<int64_t>(source[s]);
+          out[u + static_cast<int64_t>(s)] = (t < call.m && i < call.k) ? a[i] : 0.0f;
+        }
+      }
+    }
+  }
+}
+
+// The whole GEMV for one weight format on this target.
+template <class Policy>
+void GemvRun(const Policy& pol, const GemvCall& call, const GemvBlocking& b, void* workspace) {
+  const DecodeTag df;
+  const size_t N = hn::Lanes(df);
+  TileFn<Policy> full_tile, single_tile;
+  TilesFor<Policy>(b.tokens, &full_tile, &single_tile);
+
+  float* packed = static_cast<float*>(workspace);
+  float* scratch_base = packed + b.padded_m * b.padded_k;
+  const size_t scratch_per_thread = static_cast<size_t>(b.panel_rows * b.padded_m) * 16;
+  const size_t row_bytes = RowBytes(Policy::kFormat, static_cast<size_t>(call.k));
+  const int64_t whole_units = call.k / static_cast<int64_t>(kDecodeUnit);
+  // Bytes of the last, partial unit (f32/bf16 with k % 32 != 0), copied zero-padded per tile.
+  const size_t tail_bytes = row_bytes - static_cast<size_t>(whole_units) * Policy::kUnitBytes;
+  const uint8_t* w = static_cast<const uint8_t*>(call.w);
+
+#pragma omp parallel num_threads(call.threads)
+  {
+    PackActivations<Policy>(call, b, packed);  // ends with the barrier of its omp for
+    const int tid = omp_get_thread_num();
+    int64_t r_begin, r_end;
+    GemvRowRange(call.n, call.threads, tid, &r_begin, &r_end);
+    float* scratch = scratch_base + static_cast<size_t>(tid) * scratch_per_thread;
+    HWY_ALIGN uint8_t tail[kGemvMaxTileRows * Policy::kUnitBytes];
+
+    for (int64_t p0 = r_begin; p0 < r_end; p0 += b.panel_rows) {
+      const int64_t p1 = std::min(p0 + b.panel_rows, r_end);
+      for (int64_t kb = 0; kb < b.padded_k; kb += b.k_block) {
+        const int64_t len = std::min(b.k_block, b.padded_k - kb);
+        const bool last_block = kb + len == b.padded_k;
+        const bool has_tail = last_block && tail_bytes != 0;
+        const size_t units = static_cast<size_t>(len) / kDecodeUnit - (has_tail ? 1 : 0);
+        const float* a_block = packed + kb * b.padded_m;
+        // Streaming prefetches further along the same rows; panels prefetch the same rows'
+        // next k-block, which they reach after the other row groups of the panel.
+        const size_t prefetch = b.streaming()
+                                    ? kStreamPrefetchBytes
+                                    : static_cast<size_t>(len) / kDecodeUnit * Policy::kUnitBytes;
+        for (int64_t r = p0; r < p1;) {
+          const int64_t rows = p1 - r >= b.rows ? b.rows : 1;
+          const TileFn<Policy> tile = rows == b.rows ? full_tile : single_tile;
+          const uint8_t* w_tile =
+              w + r * row_bytes + kb / static_cast<int64_t>(kDecodeUnit) * Policy::kUnitBytes;
+          if (has_tail) {
+            std::memset(tail, 0, sizeof(tail));
+            for (int64_t i = 0; i < rows; ++i) {
+              std::memcpy(tail + i * Policy::kUnitBytes,
+                          w + (r + i) * row_bytes + whole_units * Policy::kUnitBytes, tail_bytes);
+            }
+          }
+          for (int64_t g = 0; g < b.groups; ++g) {
+            TileArgs ta;
+            ta.w = w_tile;
+            ta.w_stride = row_bytes;
+            ta.units = units;
+            ta.tail = has_tail ? tail : nullptr;
+            ta.a = a_block + g * b.tokens * len;
+            ta.a_stride = static_cast<size_t>(len);
+            ta.acc = scratch + static_cast<size_t>((r - p0) * b.padded_m + g * b.tokens) * N;
+            ta.acc_stride = static_cast<size_t>(b.padded_m) * N;
+            ta.acc_in = kb != 0;
+            ta.c = last_block ? call.c + g * b.tokens * call.ldc + r : nullptr;
+            ta.ldc = static_cast<size_t>(call.ldc);
+            ta.valid_tokens =
+                static_cast<size_t>(std::min<int64_t>(b.tokens, call.m - g * b.tokens));
+            ta.prefetch = g == 0 ? prefetch : 0;  // later groups find the block in L1
+            tile(pol, ta);
+          }
+          r += rows;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace roofprof
+HWY_AFTER_NAMESPACE();
+
+#endif  // include guard (toggle)
