@@ -16,6 +16,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 
 #include "hwy/cache_control.h"
@@ -40,6 +41,16 @@ inline constexpr int kVectorRegisters = 16;
 // slowly; DRAM latency (~100 ns) x per-thread bandwidth (~35 GB/s) is ~3.5 KB in flight, so
 // prefetching 4 KiB ahead keeps one page of each row requested before the loads reach it.
 inline constexpr size_t kStreamPrefetchBytes = 4096;
+// GCC folds a loaded vector that feeds several FMAs into each FMA's memory operand (x86 FMAs
+// take one), so a 3 x 8 tile issues 27 loads per 24 FMAs instead of 11 and runs load-bound at
+// ~65% of the FMA peak on Zen 5 (2 loads and 2 FMAs per cycle). An Or with a zero the compiler
+// cannot see keeps one register copy for one integer op on the ALU pipes beside the FMA pipes:
+// the tile then reaches the FMA peak. Only x86 FMAs take memory operands.
+#if HWY_ARCH_X86
+inline constexpr bool kLaunderSharedLoads = true;
+#else
+inline constexpr bool kLaunderSharedLoads = false;
+#endif
 // Fewest unit bytes per prefetch: one prefetch per 64-byte line, not one per q4_0 block.
 inline constexpr size_t kPrefetchLine = 64;
 
@@ -56,12 +67,14 @@ struct TileArgs {
   float* c;     // non-null: reduce and store C[t * ldc + r] for t < valid_tokens;
   size_t ldc;   // null: store the partial sums to acc
   size_t valid_tokens;
-  size_t prefetch;  // prefetch this many bytes ahead in each row; 0: none
+  ptrdiff_t prefetch;  // prefetch w + r * w_stride + prefetch for each unit read; 0: none
+  uint32_t zero;       // 0 (see Launder)
 };
 
 // Named accumulators acc<r>_<t> and decoded rows w<r> (no arrays of vectors: SVE and RVV
 // vectors are sizeless); `if constexpr` drops the ones outside the R x T tile.
 #define RP_GEMV_ROWS(M, t) M(0, t) M(1, t) M(2, t) M(3, t) M(4, t) M(5, t) M(6, t) M(7, t)
+#define RP_GEMV_TOKENS(M, r) M(r, 0) M(r, 1) M(r, 2) M(r, 3) M(r, 4) M(r, 5) M(r, 6) M(r, 7)
 // clang-format off
 #define RP_GEMV_TILE(M)                                                         \
   RP_GEMV_ROWS(M, 0) RP_GEMV_ROWS(M, 1) RP_GEMV_ROWS(M, 2) RP_GEMV_ROWS(M, 3) \
@@ -81,17 +94,25 @@ struct TileArgs {
       args.c[t * args.ldc + r] = hn::GetLane(hn::SumOfLanes(df, acc##r##_##t)); \
     }                                                                           \
   }
-#define RP_GEMV_DECODE(r) \
-  if constexpr (r < R) w##r = pol.Decode(df, unit_ + r * stride_, v);
+
+// Token-major order, for wide tiles: per sub-vector, decode the R rows into w<r>, then load
+// each token's A vector once and multiply it into the R rows: R + T loads per R x T FMAs.
+#define RP_GEMV_DECODE(r)                                         \
+  if constexpr (r < R) {                                          \
+    w##r = pol.Decode(df, unit_ + r * stride_, v);                \
+    if constexpr (kLaunderSharedLoads && Policy::kDecodeIsLoad) { \
+      w##r = Launder(df, w##r, opaque_zero);                      \
+    }                                                             \
+  }
 #define RP_GEMV_FMA(r, t) \
   if constexpr (r < R) acc##r##_##t = hn::MulAdd(w##r, a_, acc##r##_##t);
-#define RP_GEMV_TOKEN(t)                                           \
-  if constexpr (t < T) {                                           \
-    const auto a_ = hn::Load(df, ap_ + t * args.a_stride + v * N); \
-    RP_GEMV_ROWS(RP_GEMV_FMA, t)                                   \
+#define RP_GEMV_TOKEN(t)                                                  \
+  if constexpr (t < T) {                                                  \
+    auto a_ = hn::Load(df, ap_ + t * args.a_stride + v * N);              \
+    if constexpr (kLaunderSharedLoads) a_ = Launder(df, a_, opaque_zero); \
+    RP_GEMV_ROWS(RP_GEMV_FMA, t)                                          \
   }
-// One unit: per sub-vector, decode the R rows, then multiply them into the T tokens.
-#define RP_GEMV_UNIT(UNIT, STRIDE, AP)             \
+#define RP_GEMV_UNIT_TOKEN_MAJOR(UNIT, STRIDE, AP) \
   {                                                \
     const uint8_t* unit_ = (UNIT);                 \
     const size_t stride_ = (STRIDE);               \
@@ -102,11 +123,46 @@ struct TileArgs {
     }                                              \
   }
 
-template <class Policy, size_t R, size_t T>
+// Row-major order, for narrow tiles: decode a row's whole unit at once (the decoder shares
+// work between its sub-vectors) and multiply each sub-vector into the T tokens, A coming from
+// L1 with each FMA: decode work stays per block, registers stay per row.
+#define RP_GEMV_ROW_FMA(r, t) \
+  if constexpr (t < T)        \
+    acc##r##_##t = hn::MulAdd(w_, hn::Load(df, ap_ + t * args.a_stride + v_ * N), acc##r##_##t);
+#define RP_GEMV_ROW(r)                                                                       \
+  if constexpr (r < R) {                                                                     \
+    pol.DecodeUnit(df, unit_ + r * stride_, [&](size_t v_, hn::Vec<DecodeTag> w_) HWY_ATTR { \
+      RP_GEMV_TOKENS(RP_GEMV_ROW_FMA, r)                                                     \
+    });                                                                                      \
+  }
+#define RP_GEMV_UNIT_ROW_MAJOR(UNIT, STRIDE, AP) \
+  {                                              \
+    const uint8_t* unit_ = (UNIT);               \
+    const size_t stride_ = (STRIDE);             \
+    const float* ap_ = (AP);                     \
+    RP_GEMV_EACH(RP_GEMV_ROW)                    \
+  }
+
+#define RP_GEMV_UNIT(UNIT, STRIDE, AP)         \
+  if constexpr (kTokenMajor) {                 \
+    RP_GEMV_UNIT_TOKEN_MAJOR(UNIT, STRIDE, AP) \
+  } else {                                     \
+    RP_GEMV_UNIT_ROW_MAJOR(UNIT, STRIDE, AP)   \
+  }
+
+// v | zero: the same vector, in a register the compiler cannot replace by a memory operand.
+template <class DF, class VU>
+HWY_INLINE hn::Vec<DF> Launder(DF df, hn::Vec<DF> v, VU zero) {
+  return hn::BitCast(df, hn::Or(hn::BitCast(hn::RebindToUnsigned<DF>(), v), zero));
+}
+
+template <class Policy, size_t R, size_t T, bool kTokenMajor>
 HWY_NOINLINE void GemvTile(const Policy& pol, const TileArgs& args) {
   static_assert(R >= 1 && R <= 8 && T >= 1 && T <= 8, "tile names cover 8 x 8");
   const DecodeTag df;
   const size_t N = hn::Lanes(df);
+  // Zero, but read from args, so the compiler cannot drop the Or in Launder.
+  [[maybe_unused]] const auto opaque_zero = hn::Set(hn::RebindToUnsigned<DecodeTag>(), args.zero);
   RP_GEMV_TILE(RP_GEMV_DECL_ACC)
   RP_GEMV_EACH(RP_GEMV_DECL_W)
   if (args.acc_in) {
@@ -114,18 +170,24 @@ HWY_NOINLINE void GemvTile(const Policy& pol, const TileArgs& args) {
   }
   const uint8_t* w = args.w;
   const float* ap = args.a;
-  // Prefetch one line per 64 bytes of row: every unit for f32/bf16, every 2nd (q8_0) or 4th
-  // (q4_0) unit for the blocks, which are smaller than a line.
-  constexpr size_t kUnitsPerPrefetch =
+  // About one prefetch per 64-byte line of each row: every unit for f32/bf16 (128/64 B) and
+  // q8_0 (34 B: 64 / 34 rounds down to 1), every third unit for q4_0 (3 x 18 = 54 B).
+  constexpr size_t kUnitsPerLine =
       Policy::kUnitBytes >= kPrefetchLine ? 1 : kPrefetchLine / Policy::kUnitBytes;
-  for (size_t u = 0; u < args.units; ++u, w += Policy::kUnitBytes, ap += kDecodeUnit) {
-    if (args.prefetch != 0 && u % kUnitsPerPrefetch == 0) {
+  size_t u = 0;
+  if (args.prefetch != 0) {
+    for (; u + kUnitsPerLine <= args.units; u += kUnitsPerLine) {
       for (size_t r = 0; r < R; ++r) {
         for (size_t b = 0; b < Policy::kUnitBytes; b += kPrefetchLine) {
           hwy::Prefetch(w + r * args.w_stride + args.prefetch + b);
         }
       }
+      for (size_t i = 0; i < kUnitsPerLine; ++i, w += Policy::kUnitBytes, ap += kDecodeUnit) {
+        RP_GEMV_UNIT(w, args.w_stride, ap)
+      }
     }
+  }
+  for (; u < args.units; ++u, w += Policy::kUnitBytes, ap += kDecodeUnit) {
     RP_GEMV_UNIT(w, args.w_stride, ap)
   }
   if (args.tail != nullptr) {
@@ -139,6 +201,10 @@ HWY_NOINLINE void GemvTile(const Policy& pol, const TileArgs& args) {
 }
 
 #undef RP_GEMV_UNIT
+#undef RP_GEMV_UNIT_ROW_MAJOR
+#undef RP_GEMV_ROW
+#undef RP_GEMV_ROW_FMA
+#undef RP_GEMV_UNIT_TOKEN_MAJOR
 #undef RP_GEMV_TOKEN
 #undef RP_GEMV_FMA
 #undef RP_GEMV_DECODE
@@ -149,6 +215,7 @@ HWY_NOINLINE void GemvTile(const Policy& pol, const TileArgs& args) {
 #undef RP_GEMV_DECL_ACC
 #undef RP_GEMV_EACH
 #undef RP_GEMV_TILE
+#undef RP_GEMV_TOKENS
 #undef RP_GEMV_ROWS
 
 template <class Policy>
@@ -157,8 +224,9 @@ using TileFn = void (*)(const Policy&, const TileArgs&);
 // The full tile for T tokens and its one-row variant for the rows left over.
 template <class Policy, size_t T>
 void PickTiles(TileFn<Policy>* full, TileFn<Policy>* single) {
-  *full = &GemvTile<Policy, static_cast<size_t>(GemvTileRows(T, kVectorRegisters)), T>;
-  *single = &GemvTile<Policy, 1, T>;
+  constexpr bool kTokenMajor = GemvTokenMajor(Policy::kFormat, static_cast<int>(T));
+  *full = &GemvTile<Policy, static_cast<size_t>(GemvTileRows(T, kVectorRegisters)), T, kTokenMajor>;
+  *single = &GemvTile<Policy, 1, T, kTokenMajor>;
 }
 
 template <class Policy>
@@ -189,24 +257,29 @@ void TilesFor(int tokens, TileFn<Policy>* full, TileFn<Policy>* single) {
   HWY_ABORT("GEMV tile for %d tokens not compiled for %s", tokens, hwy::TargetName(HWY_TARGET));
 }
 
-// Packs A into [k-block][token][weight]: k-block b (KB weights, the last one shorter) of
-// token t starts at b * KB * padded_m + t * len(b); inside a unit, slot s holds weight
-// Policy::Source(s). Tokens >= m and weights >= k are zero. Token rows are split over threads.
+// Packs A into [k-block][token][weight] (GemvBlocking::BlockOffset, TokenStride); inside a
+// unit, slot s holds weight Policy::Source(s). Tokens >= m and weights >= k are zero; the skew
+// between token rows is never read. Token rows are split over the threads.
 template <class Policy>
 void PackActivations(const GemvCall& call, const GemvBlocking& b, float* packed) {
   const size_t N = hn::Lanes(DecodeTag());
+  constexpr int64_t kUnit = static_cast<int64_t>(kDecodeUnit);
   size_t source[kDecodeUnit];
   for (size_t s = 0; s < kDecodeUnit; ++s) source[s] = Policy::Source(s, N);
 #pragma omp for schedule(static)
   for (int64_t t = 0; t < b.padded_m; ++t) {
-    const float* a = call.a + t * call.lda;
+    const float* a = t < call.m ? call.a + t * call.lda : nullptr;  // null: a padding token
     for (int64_t kb = 0; kb < b.padded_k; kb += b.k_block) {
-      const int64_t len = std::min(b.k_block, b.padded_k - kb);
-      float* out = packed + kb * b.padded_m + t * len;
+      const int64_t len = b.BlockLength(kb);
+      float* out = packed + b.BlockOffset(kb) + t * b.TokenStride(kb);
       for (int64_t u = 0; u < len; u += static_cast<int64_t>(kDecodeUnit)) {
+        if (Policy::kNaturalOrder && a != nullptr && kb + u + kUnit <= call.k) {
+          std::memcpy(out + u, a + kb + u, sizeof(float) * kDecodeUnit);
+          continue;
+        }
         for (size_t s = 0; s < kDecodeUnit; ++s) {
           const int64_t i = kb + u + static_cast<int64_t>(source[s]);
-          out[u + static_cast<int64_t>(s)] = (t < call.m && i < call.k) ? a[i] : 0.0f;
+          out[u + static_cast<int64_t>(s)] = (a != nullptr && i < call.k) ? a[i] : 0.0f;
         }
       }
     }
@@ -222,7 +295,7 @@ void GemvRun(const Policy& pol, const GemvCall& call, const GemvBlocking& b, voi
   TilesFor<Policy>(b.tokens, &full_tile, &single_tile);
 
   float* packed = static_cast<float*>(workspace);
-  float* scratch_base = packed + b.padded_m * b.padded_k;
+  float* scratch_base = packed + b.PackedFloats();
   const size_t scratch_per_thread = static_cast<size_t>(b.panel_rows * b.padded_m) * 16;
   const size_t row_bytes = RowBytes(Policy::kFormat, static_cast<size_t>(call.k));
   const int64_t whole_units = call.k / static_cast<int64_t>(kDecodeUnit);
@@ -242,16 +315,14 @@ void GemvRun(const Policy& pol, const GemvCall& call, const GemvBlocking& b, voi
     for (int64_t p0 = r_begin; p0 < r_end; p0 += b.panel_rows) {
       const int64_t p1 = std::min(p0 + b.panel_rows, r_end);
       for (int64_t kb = 0; kb < b.padded_k; kb += b.k_block) {
-        const int64_t len = std::min(b.k_block, b.padded_k - kb);
+        const int64_t len = b.BlockLength(kb);
         const bool last_block = kb + len == b.padded_k;
         const bool has_tail = last_block && tail_bytes != 0;
         const size_t units = static_cast<size_t>(len) / kDecodeUnit - (has_tail ? 1 : 0);
-        const float* a_block = packed + kb * b.padded_m;
-        // Streaming prefetches further along the same rows; panels prefetch the same rows'
-        // next k-block, which they reach after the other row groups of the panel.
-        const size_t prefetch = b.streaming()
-                                    ? kStreamPrefetchBytes
-                                    : static_cast<size_t>(len) / kDecodeUnit * Policy::kUnitBytes;
+        const float* a_block = packed + b.BlockOffset(kb);
+        const ptrdiff_t chunk_bytes =
+            static_cast<ptrdiff_t>(len / static_cast<int64_t>(kDecodeUnit)) *
+            static_cast<ptrdiff_t>(Policy::kUnitBytes);
         for (int64_t r = p0; r < p1;) {
           const int64_t rows = p1 - r >= b.rows ? b.rows : 1;
           const TileFn<Policy> tile = rows == b.rows ? full_tile : single_tile;
@@ -264,14 +335,26 @@ void GemvRun(const Policy& pol, const GemvCall& call, const GemvBlocking& b, voi
                           w + (r + i) * row_bytes + whole_units * Policy::kUnitBytes, tail_bytes);
             }
           }
+          // Streaming prefetches further along the same rows. Panels prefetch the same rows'
+          // next k-block, reached after the panel's other row groups; from the last k-block,
+          // the first k-block of the rows one panel further down, so none starts cold.
+          ptrdiff_t prefetch = 0;
+          if (b.streaming()) {
+            prefetch = static_cast<ptrdiff_t>(kStreamPrefetchBytes);
+          } else if (!last_block) {
+            prefetch = chunk_bytes;
+          } else if (r + b.panel_rows < r_end) {
+            prefetch = static_cast<ptrdiff_t>(b.panel_rows * static_cast<int64_t>(row_bytes)) -
+                       static_cast<ptrdiff_t>(w_tile - (w + r * row_bytes));
+          }
           for (int64_t g = 0; g < b.groups; ++g) {
             TileArgs ta;
             ta.w = w_tile;
             ta.w_stride = row_bytes;
             ta.units = units;
             ta.tail = has_tail ? tail : nullptr;
-            ta.a = a_block + g * b.tokens * len;
-            ta.a_stride = static_cast<size_t>(len);
+            ta.a = a_block + g * b.tokens * b.TokenStride(kb);
+            ta.a_stride = static_cast<size_t>(b.TokenStride(kb));
             ta.acc = scratch + static_cast<size_t>((r - p0) * b.padded_m + g * b.tokens) * N;
             ta.acc_stride = static_cast<size_t>(b.padded_m) * N;
             ta.acc_in = kb != 0;
@@ -280,6 +363,7 @@ void GemvRun(const Policy& pol, const GemvCall& call, const GemvBlocking& b, voi
             ta.valid_tokens =
                 static_cast<size_t>(std::min<int64_t>(b.tokens, call.m - g * b.tokens));
             ta.prefetch = g == 0 ? prefetch : 0;  // later groups find the block in L1
+            ta.zero = 0;
             tile(pol, ta);
           }
           r += rows;

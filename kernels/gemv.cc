@@ -69,7 +69,8 @@ GemvBlocking ChooseGemvBlocking(int64_t m, int64_t k, int vector_registers) {
   b.padded_m = b.groups * b.tokens;
   b.rows = GemvTileRows(b.tokens, vector_registers);
   b.padded_k = RoundUp(std::max<int64_t>(k, 1), static_cast<int64_t>(kQuantBlock));
-  if (b.streaming()) {
+  const int64_t packed_bytes = static_cast<int64_t>(sizeof(float)) * b.padded_m * b.padded_k;
+  if (b.groups == 1 && packed_bytes <= static_cast<int64_t>(kGemvABlockBytes)) {
     b.k_block = b.padded_k;
     b.panel_rows = b.rows;
   } else {
@@ -88,7 +89,7 @@ int GemvVectorRegisters(int64_t target) {
 
 size_t GemvWorkspaceBytes(const GemvBlocking& b, int threads) {
   // Packed A, then per thread panel_rows x padded_m accumulator vectors of up to 16 floats.
-  const size_t packed = static_cast<size_t>(b.padded_m * b.padded_k) * sizeof(float);
+  const size_t packed = static_cast<size_t>(b.PackedFloats()) * sizeof(float);
   const size_t scratch = static_cast<size_t>(b.panel_rows * b.padded_m) * 16 * sizeof(float);
   return packed + static_cast<size_t>(std::max(1, threads)) * scratch;
 }
@@ -171,7 +172,8 @@ GemvBlocking ModelBlocking(int64_t m, int64_t k) {
 //   flops      = 2mnk (padding tokens and weights are multiplied too, but not counted).
 //   compulsory = W + A + C.
 //   L1         = core loads and stores: W once per token group; A read and Ap written by the
-//                packing; each tile loads its T tokens' slice of Ap (tiles * Ap over all k);
+//                packing; each token-major tile loads its T tokens' slice of Ap once
+//                (tiles * Ap over all k), row-major tiles once per row (n * Ap);
 //                panels load and store their accumulator vectors between k-blocks; C stores.
 //   L2         = nothing when the whole working set lives in L1; else W, A and C once, plus Ap
 //                re-reads: none when streaming with Ap in L1, once per panel and k-block when
@@ -202,7 +204,9 @@ WorkModel GemvModel(WeightFormat f, int64_t m, int64_t n, int64_t k, const Model
   wm.compulsory_bytes = w_bytes + a_bytes + c_bytes;
   wm.precision = "fp32";
 
-  const double a_tile_loads = static_cast<double>(tiles) * packed;
+  // Token-major tiles load each A vector once per tile; row-major ones once per row.
+  const double a_tile_loads =
+      (GemvTokenMajor(f, b.tokens) ? static_cast<double>(tiles) : static_cast<double>(n)) * packed;
   wm.bytes[0] = static_cast<double>(b.groups) * w_bytes + a_bytes + packed + a_tile_loads +
                 acc_bytes + c_bytes;
 

@@ -13,8 +13,9 @@ namespace roofprof {
 
 // Register tile: tokens x rows accumulators, plus one decoded W vector per row and one A vector
 // live at a time, plus kGemvDecodeRegisters for the decoder (q4_0 keeps its 16-entry table, a
-// nibble mask and two temporaries), must fit in the target's vector registers or they spill.
-inline constexpr int kGemvDecodeRegisters = 4;
+// nibble mask and two temporaries) and the zero that keeps shared loads in registers, must fit
+// in the target's vector registers or they spill.
+inline constexpr int kGemvDecodeRegisters = 5;
 // At most 8 rows: 8 independent FMA chains already cover FMA latency 4 x 2 pipes when T = 1, and
 // each row is one more stream for the prefetchers.
 inline constexpr int kGemvMaxTileRows = 8;
@@ -24,11 +25,21 @@ inline constexpr int kGemvMaxTileRows = 8;
 constexpr int GemvMaxTileTokens(int vector_registers) { return vector_registers >= 32 ? 8 : 4; }
 
 // Rows per register tile for `tokens` tokens: rows * (tokens + 1) + decode registers <= file.
-// 32 registers: T=1..8 -> R = 8, 8, 7, 5, 4, 4, 3, 3 (T=8: 24 accumulators + 3 W + 1 A + 4).
-// 16 registers: T=1..4 -> R = 6, 4, 3, 2.
+// 32 registers: T=1..8 -> R = 8, 8, 6, 5, 4, 3, 3, 3 (T=8: 24 accumulators + 3 W + 1 A + 5).
+// 16 registers: T=1..4 -> R = 5, 3, 2, 2.
 constexpr int GemvTileRows(int tokens, int vector_registers) {
   const int r = (vector_registers - kGemvDecodeRegisters) / (tokens + 1);
   return r < 1 ? 1 : (r > kGemvMaxTileRows ? kGemvMaxTileRows : r);
+}
+
+// Dot-loop order of a T-token tile: token-major (decode each sub-vector of the R rows, then
+// share each A vector between them: R + T loads per R x T FMAs) or row-major (decode a row's
+// whole unit once, A from L1 with every FMA: R x T + decode loads). Measured on Zen 5 with
+// cache-resident data: f32 gains from T = 2 (its decode is a load); bf16, q8_0 and q4_0, whose
+// decode work row-major shares between sub-vectors, from T = 5, below which row-major is as
+// fast or faster (q4_0 at T = 4: 1.25x).
+constexpr bool GemvTokenMajor(WeightFormat format, int tokens) {
+  return tokens >= (format == WeightFormat::kF32 ? 2 : 5);
 }
 
 // The A block (all tokens x one k-block, f32) must stay in L1 while the tiles of a panel reuse
@@ -44,6 +55,11 @@ inline constexpr int64_t kGemvMinKBlock = 256;
 // replaces it, so L2 delivers A at (tokens / panel rows) x the W byte rate (16 tokens, 24 rows:
 // 2/3) instead of tokens / rows (16 / 3: more than L2 can sustain beside the W stream).
 inline constexpr int kGemvPanelRowGroups = 8;
+// Floats between consecutive tokens' rows in the packed A beyond their length: one 64-byte
+// line. Row lengths are multiples of 128 B and often of 4 KiB (k = 4096); T rows exactly that
+// far apart would all fall into the same L1 sets (12 ways on Zen 5, 8 on many cores) beside
+// the R rows of W, which are 4 KiB multiples apart too.
+inline constexpr int64_t kGemvTokenSkew = 16;
 // Threads own rows in multiples of 16, so their C columns never share a 64-byte line.
 inline constexpr int64_t kGemvRowAlign = 16;
 
@@ -53,11 +69,25 @@ struct GemvBlocking {
   int64_t groups = 1;      // token groups: ceil(m / T)
   int64_t padded_m = 1;    // groups * T; padded tokens are zero and never stored
   int64_t padded_k = 32;   // k rounded up to 32; the padding weights and activations are zero
-  int64_t k_block = 32;    // KB: weights per k-block; padded_k when there is one token group
-  int64_t panel_rows = 1;  // P: rows that share one A block; R when there is one token group
-  // One token group keeps the accumulators in registers over all of k ("streaming"); more
-  // groups walk panels x k-blocks and park accumulators in a per-thread scratch ("panel").
-  bool streaming() const { return groups == 1; }
+  int64_t k_block = 32;    // KB: weights per k-block; padded_k when streaming
+  int64_t panel_rows = 1;  // P: rows that share one A block; R when streaming
+  // One token group whose packed A fits kGemvABlockBytes keeps the accumulators in registers
+  // over all of k ("streaming": W read once, A from L1). Otherwise tiles walk panels x k-blocks
+  // and park accumulators in a per-thread scratch ("panel"), so the A block stays in L1 even
+  // at k = 4096 with 2+ tokens (32 KiB and more of packed A).
+  bool streaming() const { return k_block == padded_k; }
+  // Packed A layout: the k-block starting at weight kb holds padded_m token rows of
+  // BlockLength(kb) floats, TokenStride(kb) apart, from float BlockOffset(kb) on.
+  int64_t BlockLength(int64_t kb) const {
+    return k_block < padded_k - kb ? k_block : padded_k - kb;
+  }
+  int64_t TokenStride(int64_t kb) const { return BlockLength(kb) + kGemvTokenSkew; }
+  int64_t BlockOffset(int64_t kb) const {
+    return kb / k_block * padded_m * (k_block + kGemvTokenSkew);
+  }
+  int64_t PackedFloats() const {
+    return padded_m * (padded_k + (padded_k + k_block - 1) / k_block * kGemvTokenSkew);
+  }
 };
 
 GemvBlocking ChooseGemvBlocking(int64_t m, int64_t k, int vector_registers);

@@ -36,14 +36,33 @@ inline uint16_t LoadU16(const uint8_t* p) {
   return h;
 }
 
+// Every decoder also says whether its decode is a plain load (kDecodeIsLoad: the dot loop
+// keeps such vectors in registers, see kLaunderSharedLoads); GemvTokenMajor (gemv.h) picks the
+// dot loop's order per format.
+//
+// Every decoder offers Decode(df, unit, v), sub-vector v of a unit alone, and
+// DecodeUnit(df, unit, sink), which calls sink(v, vector) for v = 0 .. 32/N - 1 in order and
+// computes what the sub-vectors share (q4_0: the widened bytes and the scaled table) once.
+template <class Decoder, class DF, class Sink>
+HWY_INLINE void DecodeEachSubVector(const Decoder& dec, DF df, const uint8_t* unit,
+                                    const Sink& sink) {
+  for (size_t v = 0; v < kDecodeUnit / hn::Lanes(df); ++v) sink(v, dec.Decode(df, unit, v));
+}
+
 // f32: sub-vector v is weights [v * N, v * N + N) of the unit, loaded as they are.
 struct DecodeF32 {
   static constexpr WeightFormat kFormat = WeightFormat::kF32;
   static constexpr size_t kUnitBytes = kDecodeUnit * sizeof(float);
+  static constexpr bool kDecodeIsLoad = true;
+  static constexpr bool kNaturalOrder = true;  // Source(slot) == slot
   static size_t Source(size_t slot, size_t /*lanes*/) { return slot; }
   template <class DF>
   HWY_INLINE hn::Vec<DF> Decode(DF df, const uint8_t* unit, size_t v) const {
     return hn::LoadU(df, reinterpret_cast<const float*>(unit) + v * hn::Lanes(df));
+  }
+  template <class DF, class Sink>
+  HWY_INLINE void DecodeUnit(DF df, const uint8_t* unit, const Sink& sink) const {
+    DecodeEachSubVector(*this, df, unit, sink);
   }
 };
 
@@ -54,6 +73,8 @@ struct DecodeF32 {
 struct DecodeBF16 {
   static constexpr WeightFormat kFormat = WeightFormat::kBF16;
   static constexpr size_t kUnitBytes = kDecodeUnit * sizeof(uint16_t);
+  static constexpr bool kDecodeIsLoad = false;
+  static constexpr bool kNaturalOrder = false;  // slots interleave pairs (Source below)
   static size_t Source(size_t slot, size_t lanes) {
     const size_t pair = slot / (2 * lanes), within = slot % (2 * lanes);
     return pair * 2 * lanes + 2 * (within % lanes) + within / lanes;
@@ -66,6 +87,10 @@ struct DecodeBF16 {
     return hn::BitCast(
         df, (v & 1) ? hn::And(pairs, hn::Set(du, 0xFFFF0000u)) : hn::ShiftLeft<16>(pairs));
   }
+  template <class DF, class Sink>
+  HWY_INLINE void DecodeUnit(DF df, const uint8_t* unit, const Sink& sink) const {
+    DecodeEachSubVector(*this, df, unit, sink);
+  }
 };
 
 // q8_0 {fp16 d; int8 qs[32]}: sub-vector v is qs[vN .. vN + N) widened to i32, converted and
@@ -74,6 +99,8 @@ struct DecodeQ8_0 {
   static constexpr WeightFormat kFormat = WeightFormat::kQ8_0;
   static constexpr size_t kUnitBytes = sizeof(BlockQ8_0);
   const float* f16;  // F16ToF32Table()
+  static constexpr bool kDecodeIsLoad = false;
+  static constexpr bool kNaturalOrder = true;  // Source(slot) == slot
   static size_t Source(size_t slot, size_t /*lanes*/) { return slot; }
   template <class DF>
   HWY_INLINE hn::Vec<DF> Decode(DF df, const uint8_t* unit, size_t v) const {
@@ -84,6 +111,10 @@ struct DecodeQ8_0 {
         di, hn::LoadU(di8, reinterpret_cast<const int8_t*>(unit + 2) + v * hn::Lanes(df)));
     return hn::Mul(hn::ConvertTo(df, q), hn::Set(df, d));
   }
+  template <class DF, class Sink>
+  HWY_INLINE void DecodeUnit(DF df, const uint8_t* unit, const Sink& sink) const {
+    DecodeEachSubVector(*this, df, unit, sink);
+  }
 };
 
 // q4_0 {fp16 d; uint8 qs[16]}: the low nibbles are weights 0..15, the high ones 16..31, so the
@@ -92,6 +123,8 @@ struct DecodeQ4_0 {
   static constexpr WeightFormat kFormat = WeightFormat::kQ4_0;
   static constexpr size_t kUnitBytes = sizeof(BlockQ4_0);
   const float* f16;  // F16ToF32Table()
+  static constexpr bool kDecodeIsLoad = false;
+  static constexpr bool kNaturalOrder = true;  // Source(slot) == slot
   static size_t Source(size_t slot, size_t /*lanes*/) { return slot; }
 
   // With exactly 16 lanes (AVX-512) a nibble indexes a 16-lane table {(j - 8) * d}: one
@@ -101,16 +134,47 @@ struct DecodeQ4_0 {
 
   template <class DF>
   HWY_INLINE hn::Vec<DF> Decode(DF df, const uint8_t* unit, size_t v) const {
+    const size_t half = kDecodeUnit / 2 / hn::Lanes(df);  // sub-vectors per nibble half
+    const bool high = v >= half;
+    const auto bytes = Widen(df, unit, high ? v - half : v);
+    return Lookup(df, unit, high ? hn::ShiftRight<4>(bytes) : LowNibbles(df, bytes));
+  }
+
+  template <class DF, class Sink>
+  HWY_INLINE void DecodeUnit(DF df, const uint8_t* unit, const Sink& sink) const {
+    if constexpr (kTable && hn::MaxLanes(DF()) == 16) {
+      // One widen and one table serve both halves.
+      const auto bytes = Widen(df, unit, 0);
+      const auto table = hn::Mul(hn::Iota(df, -8.0f), hn::Set(df, f16[LoadU16(unit)]));
+      sink(0, hn::TableLookupLanes(table, hn::IndicesFromVec(df, LowNibbles(df, bytes))));
+      sink(1, hn::TableLookupLanes(table, hn::IndicesFromVec(df, hn::ShiftRight<4>(bytes))));
+    } else {
+      const size_t half = kDecodeUnit / 2 / hn::Lanes(df);
+      for (size_t v = 0; v < half; ++v) {
+        const auto bytes = Widen(df, unit, v);
+        sink(v, Lookup(df, unit, LowNibbles(df, bytes)));
+        sink(v + half, Lookup(df, unit, hn::ShiftRight<4>(bytes)));
+      }
+    }
+  }
+
+ private:
+  // qs[jN .. jN + N) zero-extended to i32 lanes.
+  template <class DF>
+  static HWY_INLINE hn::Vec<hn::RebindToSigned<DF>> Widen(DF df, const uint8_t* unit, size_t j) {
     const hn::RebindToSigned<DF> di;
     const hn::Rebind<uint8_t, DF> du8;
+    return hn::PromoteTo(di, hn::LoadU(du8, unit + 2 + j * hn::Lanes(df)));
+  }
+  template <class DF, class VI>
+  static HWY_INLINE VI LowNibbles(DF /*df*/, VI bytes) {
+    return hn::And(bytes, hn::Set(hn::RebindToSigned<DF>(), 15));
+  }
+  // Nibbles q (i32 lanes, 0..15) to weights (q - 8) * d, rounded once as the reference does.
+  template <class DF, class VI>
+  HWY_INLINE hn::Vec<DF> Lookup(DF df, const uint8_t* unit, VI q) const {
     const float d = f16[LoadU16(unit)];
-    const size_t n = hn::Lanes(df);
-    const size_t half = kDecodeUnit / 2 / n;  // sub-vectors per nibble half
-    const bool high = v >= half;
-    const auto bytes = hn::PromoteTo(di, hn::LoadU(du8, unit + 2 + (high ? v - half : v) * n));
-    const auto q = high ? hn::ShiftRight<4>(bytes) : hn::And(bytes, hn::Set(di, 15));
     if constexpr (kTable && hn::MaxLanes(DF()) == 16) {
-      // (j - 8) * d rounds exactly as the reference's (q - 8) * d.
       const auto table = hn::Mul(hn::Iota(df, -8.0f), hn::Set(df, d));
       return hn::TableLookupLanes(table, hn::IndicesFromVec(df, q));
     } else {
@@ -118,7 +182,8 @@ struct DecodeQ4_0 {
       // q * d - 8d rounded once is (q - 8) * d rounded once: 8d is exact (d is an fp16 value).
       return hn::MulAdd(hn::ConvertTo(df, q), hn::Set(df, d), hn::Set(df, -8.0f * d));
 #else
-      return hn::Mul(hn::ConvertTo(df, hn::Sub(q, hn::Set(di, 8))), hn::Set(df, d));
+      return hn::Mul(hn::ConvertTo(df, hn::Sub(q, hn::Set(hn::RebindToSigned<DF>(), 8))),
+                     hn::Set(df, d));
 #endif
     }
   }
