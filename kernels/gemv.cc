@@ -372,18 +372,27 @@ KernelInfo GemvInfo(WeightFormat f, std::vector<Shape> suite) {
 
 }  // namespace
 
-// Llama-class decode: hidden 4096, FFN 11008 (Llama 2 7B) and 14336 (Llama 3 8B).
+// Llama-class decode: hidden 4096 (q/k/v/o), FFN 11008 (Llama 2 7B) and 14336 (Llama 3 8B),
+// k = 4096.
 void RegisterGemvKernels(std::vector<KernelInfo>* out) {
-  // f32: the three projection shapes at m = 1, then a batch sweep at the FFN shape that
-  // crosses the ridge point (AI = m/2 flop per weight byte).
-  std::vector<Shape> f32 = {MNK(1, 4096, 4096), MNK(1, 11008, 4096), MNK(1, 14336, 4096)};
-  for (const int64_t m : {2, 4, 8, 16, 32, 64}) f32.push_back(MNK(m, 11008, 4096));
+  const int64_t kOutFeatures[] = {4096, 11008, 14336};
+  // f32: decode batches m = 1, 4, 16, 64 at each projection, plus m = 2, 8, 32 at the FFN shape
+  // so that the sweep crosses the ridge point: AI ~ m/2 flop per weight byte against ~213 / 32
+  // ~ 7 flop/byte on one Zen 5 thread, so m = 1..8 are DRAM-bound and 16+ compute-bound.
+  std::vector<Shape> f32;
+  for (const int64_t n : kOutFeatures) {
+    for (const int64_t m : {1, 4, 16, 64}) f32.push_back(MNK(m, n, 4096));
+  }
+  for (const int64_t m : {2, 8, 32}) f32.push_back(MNK(m, 11008, 4096));
   out->push_back(GemvInfo(WeightFormat::kF32, f32));
-  const std::vector<Shape> quant = {MNK(1, 4096, 4096), MNK(1, 11008, 4096), MNK(16, 4096, 4096),
-                                    MNK(16, 11008, 4096)};
-  out->push_back(GemvInfo(WeightFormat::kBF16, quant));
-  out->push_back(GemvInfo(WeightFormat::kQ8_0, quant));
-  out->push_back(GemvInfo(WeightFormat::kQ4_0, quant));
+  // Narrower formats: single-token decode and a 16-token batch at each projection.
+  std::vector<Shape> narrow;
+  for (const int64_t n : kOutFeatures) {
+    for (const int64_t m : {1, 16}) narrow.push_back(MNK(m, n, 4096));
+  }
+  out->push_back(GemvInfo(WeightFormat::kBF16, narrow));
+  out->push_back(GemvInfo(WeightFormat::kQ8_0, narrow));
+  out->push_back(GemvInfo(WeightFormat::kQ4_0, narrow));
 }
 
 }  // namespace roofprof

@@ -1,7 +1,9 @@
 # Kernel sources: LLM-style work with exact work models.
 target_sources(roofprof_core PRIVATE
+  kernels/gemm.cc
   kernels/gemv.cc
   kernels/model_util.cc
+  kernels/openblas.cc
   kernels/quant.cc
   kernels/registry.cc
 )

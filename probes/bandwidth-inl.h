@@ -42,8 +42,8 @@ HWY_NOINLINE double BwLoad(const double* HWY_RESTRICT a, size_t n, uint64_t pass
       x7 = hn::Xor(x7, hn::Load(du, p + i + 7 * N));
     }
   }
-  const auto x = hn::Xor(hn::Xor(hn::Xor(x0, x1), hn::Xor(x2, x3)),
-                         hn::Xor(hn::Xor(x4, x5), hn::Xor(x6, x7)));
+  const auto x =
+      hn::Xor(hn::Xor(hn::Xor(x0, x1), hn::Xor(x2, x3)), hn::Xor(hn::Xor(x4, x5), hn::Xor(x6, x7)));
   return static_cast<double>(hn::GetLane(hn::SumOfLanes(du, hn::And(x, hn::Set(du, 0xFFFF)))));
 }
 

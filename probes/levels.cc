@@ -57,9 +57,8 @@ std::vector<Edge> DetectEdges(std::vector<CurvePoint> curve, double min_drop) {
     if (x[j] - x[i] >= min_span - 1e-9) runs.push_back({i, j});
   }
   // Longest (in log size) first; keep those that do not overlap a kept one.
-  std::sort(runs.begin(), runs.end(), [&](const Run& a, const Run& b) {
-    return x[a.hi] - x[a.lo] > x[b.hi] - x[b.lo];
-  });
+  std::sort(runs.begin(), runs.end(),
+            [&](const Run& a, const Run& b) { return x[a.hi] - x[a.lo] > x[b.hi] - x[b.lo]; });
   std::vector<Run> plateaus;
   for (const Run& r : runs) {
     bool overlaps = false;
@@ -68,7 +67,8 @@ std::vector<Edge> DetectEdges(std::vector<CurvePoint> curve, double min_drop) {
     }
     if (!overlaps) plateaus.push_back(r);
   }
-  std::sort(plateaus.begin(), plateaus.end(), [](const Run& a, const Run& b) { return a.lo < b.lo; });
+  std::sort(plateaus.begin(), plateaus.end(),
+            [](const Run& a, const Run& b) { return a.lo < b.lo; });
 
   const auto level = [&](const Run& r) {
     std::vector<double> v(y.begin() + r.lo, y.begin() + r.hi + 1);
@@ -127,7 +127,8 @@ LevelDetection MatchLevels(const std::vector<Edge>& edges,
     int how = -1;  // 0 level unpaired, 1 edge unexplained, 2 pair
     int from_p = 0;
   };
-  std::vector<std::vector<std::array<Cell, 2>>> dp(ne + 1, std::vector<std::array<Cell, 2>>(nl + 1));
+  std::vector<std::vector<std::array<Cell, 2>>> dp(ne + 1,
+                                                   std::vector<std::array<Cell, 2>>(nl + 1));
   dp[0][0][0].cost = 0;
   const auto relax = [](Cell* to, double cost, int how, int from_p) {
     if (cost < to->cost) *to = {cost, how, from_p};
@@ -143,7 +144,8 @@ LevelDetection MatchLevels(const std::vector<Edge>& edges,
           relax(&dp[i + 1][j][static_cast<size_t>(p)], c + u, 1, p);
         }
         if (i < ne && j < nl) {
-          const double m = std::fabs(std::log2(edges[i].bytes / static_cast<double>(reported[j].second)));
+          const double m =
+              std::fabs(std::log2(edges[i].bytes / static_cast<double>(reported[j].second)));
           relax(&dp[i + 1][j + 1][1], c + m, 2, p);
         }
       }
@@ -155,7 +157,8 @@ LevelDetection MatchLevels(const std::vector<Edge>& edges,
     for (size_t k = 0; k < ne; ++k) {
       auto& m = out.levels[k];
       m.edge_bytes = static_cast<uint64_t>(edges[k].bytes);
-      m.consistent = std::fabs(std::log2(edges[k].bytes / static_cast<double>(m.reported_bytes))) <= 2.0;
+      m.consistent =
+          std::fabs(std::log2(edges[k].bytes / static_cast<double>(m.reported_bytes))) <= 2.0;
     }
     return out;
   }
@@ -172,7 +175,8 @@ LevelDetection MatchLevels(const std::vector<Edge>& edges,
       --j;
       auto& m = out.levels[j];
       m.edge_bytes = static_cast<uint64_t>(edges[i].bytes);
-      m.consistent = std::fabs(std::log2(edges[i].bytes / static_cast<double>(m.reported_bytes))) <= 2.0;
+      m.consistent =
+          std::fabs(std::log2(edges[i].bytes / static_cast<double>(m.reported_bytes))) <= 2.0;
     }
     p = cell.from_p;
   }

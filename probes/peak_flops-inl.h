@@ -58,7 +58,7 @@ inline constexpr int kMixAddChains = 12;
 // Distinct starting values keep the compiler from proving two chains equal and merging them;
 // starting from a volatile seed keeps it from evaluating the loop at compile time (x + c - c
 // is exactly x for a known x, so constant propagation would otherwise delete the add loop).
-#define RP_DECL(a) \
+#define RP_DECL(a)    \
   init = init + step; \
   auto a = hn::Set(d, init);
 #define RP_FMA(a) a = hn::MulAdd(a, half, half);

@@ -9,7 +9,9 @@ HWY_BEFORE_NAMESPACE();
 namespace roofprof {
 namespace HWY_NAMESPACE {
 
-double FlopsPerIterationEntry(int precision, int op) { return FlopsPerIterationImpl(precision, op); }
+double FlopsPerIterationEntry(int precision, int op) {
+  return FlopsPerIterationImpl(precision, op);
+}
 bool HasNativeFmaEntry() { return HasNativeFma(); }
 double RunFlopKernelEntry(int precision, int op, uint64_t iterations) {
   return RunFlopKernelImpl(precision, op, iterations);

@@ -8,7 +8,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
-#include <ctime>
 #include <memory>
 
 #include "probes/bandwidth.h"
@@ -24,6 +23,7 @@
 #include "src/platform.h"
 #include "src/targets.h"
 #include "src/units.h"
+#include "src/version.h"
 
 namespace roofprof {
 
@@ -65,21 +65,13 @@ constexpr uint64_t kSweepMinBytes = 4096;
 // Sweep step: at most 1.3x between sizes resolves a cache edge to within 30%.
 constexpr double kSweepRatio = 1.3;
 
-std::string NowIso8601() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 // Per-thread, first-touched buffers from which the bandwidth kernels carve their arrays.
 class ThreadArrays {
  public:
   ThreadArrays(Team& team, uint64_t bytes_per_thread) {
-    // Room for three arrays, each padded to a page plus a stagger (see Arrays()).
-    per_thread_ = bytes_per_thread + 3 * (4096 + kStagger * 3) + 4096;
+    // Room for up to three arrays sharing `bytes_per_thread`: each may round up by almost a
+    // page, is followed by a guard page, and the staggers add up to Footprint()'s last term.
+    per_thread_ = bytes_per_thread + kMaxArrays * 2 * 4096 + (kMaxArrays + 3) * kStagger;
     buffers_.resize(static_cast<size_t>(team.size()));
     std::string failure;
 #pragma omp parallel num_threads(team.size())
@@ -97,9 +89,15 @@ class ThreadArrays {
     if (!failure.empty()) throw EnvironmentError(failure);
   }
 
+  // Bytes that Arrays() spans for `count` arrays of `elems` doubles.
+  static uint64_t Footprint(int count, size_t elems) {
+    const uint64_t page_bytes = (elems * sizeof(double) + 4095) / 4096 * 4096;
+    return static_cast<uint64_t>(count) * (page_bytes + 4096) +
+           static_cast<uint64_t>(count + 3) * kStagger;
+  }
+
   bool Fits(int count, size_t elems) const {
-    const size_t page_bytes = (elems * sizeof(double) + 4095) / 4096 * 4096;
-    return static_cast<uint64_t>(count) * (page_bytes + 4096) + (count + 3) * kStagger <= per_thread_;
+    return count <= kMaxArrays && Footprint(count, elems) <= per_thread_;
   }
 
   // Arrays of `elems` doubles for thread `tid`, each starting on a fresh page plus a stagger
@@ -117,6 +115,7 @@ class ThreadArrays {
 
  private:
   static constexpr size_t kStagger = 320;  // five 64-byte lines
+  static constexpr int kMaxArrays = 3;
   uint64_t per_thread_ = 0;
   std::vector<AlignedBuffer> buffers_;
 };
@@ -133,7 +132,8 @@ class Prober {
   Machine Run() {
     const double start = NowSeconds();
     FillContext();
-    if (Wants("clock") || Wants("compute") || Wants("bandwidth") || Wants("latency")) MeasureClock();
+    if (Wants("clock") || Wants("compute") || Wants("bandwidth") || Wants("latency"))
+      MeasureClock();
     if (Wants("compute")) MeasureCompute();
     if (Wants("bandwidth")) {
       MeasureDiscoverySweep();
@@ -170,7 +170,7 @@ class Prober {
 
   void FillContext() {
     m_.created = NowIso8601();
-    m_.tool_version = "0.1.0";
+    m_.tool_version = kVersion;
     m_.quick = quick_;
     m_.cpu.model = topo_.model;
     m_.cpu.vendor = topo_.vendor;
@@ -192,7 +192,8 @@ class Prober {
           "running under a hypervisor: clock and cache sizes are as the VM presents them, and "
           "hardware counters are usually unavailable");
     }
-    const std::string gov = platform::ScalingGovernor(topo_.placement.empty() ? 0 : topo_.placement[0]);
+    const std::string gov =
+        platform::ScalingGovernor(topo_.placement.empty() ? 0 : topo_.placement[0]);
     if (!gov.empty() && gov != "performance") {
       m_.notes.push_back("frequency governor is '" + gov +
                          "': the clock may ramp during measurements (each is warmed up first)");
@@ -227,6 +228,8 @@ class Prober {
       clockT_ = kClockAddsPerIteration / t.best / 1e9;
     }
     m_.cpu.clock_ghz = clock1_;
+    m_.cpu.clock_all_ghz = clockT_;
+    m_.cpu.all_threads = threads_;
     m_.cpu.clock_source =
         "measured: dependent integer-add chain (1 add/cycle), best of repetitions on 1 thread";
     if (threads_ > 1) {
@@ -246,7 +249,8 @@ class Prober {
     if (!core_.known || core_.separate_add_pipes) ops.push_back(FlopOp::kFmaAdd);
     if (quick_) ops = {FlopOp::kFma};
     const Precision precs[] = {Precision::kFp64, Precision::kFp32};
-    const double total = static_cast<double>(targets.size() * ops.size() * 2 * thread_counts_.size());
+    const double total =
+        static_cast<double>(targets.size() * ops.size() * 2 * thread_counts_.size());
     // Note: targets without FMA skip the fma+add mix, so `done` may end below `total`.
     double done = 0;
     for (const int threads : thread_counts_) {
@@ -308,7 +312,8 @@ class Prober {
     MeasureConfig c = cfg;
     if (last_gbps_ > 0) {
       // Start calibration near the answer: the previous point's rate predicts this one's.
-      c.initial_iterations = static_cast<uint64_t>(0.5 * cfg.min_seconds * last_gbps_ * 1e9 / actual);
+      c.initial_iterations =
+          static_cast<uint64_t>(0.5 * cfg.min_seconds * last_gbps_ * 1e9 / actual);
     }
     const Timing t = MeasureTeam(team, c, [&](int tid, uint64_t passes) {
       double* ptr[3];
@@ -322,7 +327,8 @@ class Prober {
 
   // Sizes of one sweep curve: multiples of the kernel's granule (one vector per array per
   // thread), so the bytes recorded are the bytes moved, and every step stays within `ratio`.
-  std::vector<uint64_t> CurveSizes(BwKernel k, int threads, uint64_t max_bytes, double ratio) const {
+  std::vector<uint64_t> CurveSizes(BwKernel k, int threads, uint64_t max_bytes,
+                                   double ratio) const {
     const uint64_t granule = BwGranuleElems(bw_target_) * sizeof(double) *
                              static_cast<uint64_t>(BwKernelArrays(k) * threads);
     return SweepSizes(kSweepMinBytes * static_cast<uint64_t>(threads), max_bytes, ratio, granule);
@@ -396,8 +402,10 @@ class Prober {
     std::vector<std::pair<int, uint64_t>> plan;
     for (const int threads : thread_counts_) {
       const uint64_t llc = static_cast<uint64_t>(AggregateLastLevel(m_.caches, threads));
-      plan.emplace_back(threads, CapBytes(std::max<uint64_t>(4 * llc, 64u << 20), "bandwidth sweep"));
-      total += 5.0 * static_cast<double>(CurveSizes(BwKernel::kLoad, threads, plan.back().second, ratio).size());
+      plan.emplace_back(threads,
+                        CapBytes(std::max<uint64_t>(4 * llc, 64u << 20), "bandwidth sweep"));
+      total += 5.0 * static_cast<double>(
+                         CurveSizes(BwKernel::kLoad, threads, plan.back().second, ratio).size());
     }
     for (const auto& [threads, max_bytes] : plan) {
       Team team(topo_, threads);
@@ -409,7 +417,8 @@ class Prober {
           done += 1;
           if (have) continue;
           Progress(std::string("bandwidth sweep: ") + BwKernelName(k) + ", " +
-                       std::to_string(threads) + " thread(s), " + FormatBytes(static_cast<double>(s)),
+                       std::to_string(threads) + " thread(s), " +
+                       FormatBytes(static_cast<double>(s)),
                    0.32 + 0.43 * done / total);
           const BwResult r = MeasureBandwidth(team, arrays, k, s, Config(0.01, 3));
           m_.sweep.push_back({BwKernelName(k), threads, r.bytes, r.gbps, r.median});
@@ -459,7 +468,8 @@ class Prober {
         }
         if (level == "DRAM") {
           // Non-temporal stores bypass the caches, so they only have a DRAM ceiling.
-          const BwResult r = MeasureBandwidth(team, arrays, BwKernel::kStoreNt, bytes, Config(0.04, 5));
+          const BwResult r =
+              MeasureBandwidth(team, arrays, BwKernel::kStoreNt, bytes, Config(0.04, 5));
           AddBandwidth(level, "store_nt", threads, r);
         }
       }
@@ -511,8 +521,9 @@ class Prober {
                          " measurements varied by more than 10% between repetitions (other load "
                          "or frequency changes); ceilings use the best repetition");
     }
-    m_.notes.push_back("bandwidth counts explicit bytes only: a store's write-allocate read is "
-                       "not counted (store_nt avoids it)");
+    m_.notes.push_back(
+        "bandwidth counts explicit bytes only: a store's write-allocate read is "
+        "not counted (store_nt avoids it)");
     m_.notes.push_back("probe took " + FormatRate(seconds) + " s");
   }
 

@@ -9,21 +9,22 @@ namespace roofprof {
 
 struct CoreSpec {
   bool known = false;
-  std::string name;        // "Zen 5", "Neoverse V2", ...
-  int fma_pipes = 0;       // vector FMA pipes per core
-  int add_pipes = 0;       // pipes that execute a vector FP add (FMA pipes included where
-                           // adds issue there)
+  std::string name;                 // "Zen 5", "Neoverse V2", ...
+  int fma_pipes = 0;                // vector FMA pipes per core
+  int add_pipes = 0;                // pipes that execute a vector FP add (FMA pipes included where
+                                    // adds issue there)
   bool separate_add_pipes = false;  // adds have their own pipes next to the FMA pipes (AMD Zen)
-  int datapath_bits = 0;   // native width of one pipe; wider ops are split (Zen 4: 256)
-  std::string why_unknown;  // when !known: what was seen
+  int datapath_bits = 0;            // native width of one pipe; wider ops are split (Zen 4: 256)
+  std::string why_unknown;          // when !known: what was seen
 };
 
 // Recognises the core this process runs on (x86 CPUID, Arm MIDR, ...). Never throws.
 CoreSpec RecognizeCore();
 
 // Theoretical GFLOP/s for `threads` cores at `ghz` running vectors of `vector_bits` with
-// elements of `elem_bits`; op is "fma", "mul+add" (no FMA instruction), "add" or "fma+add". NaN when the core is unknown,
-// the op does not apply (fma+add without separate add pipes) or the width is unknown.
+// elements of `elem_bits`; op is "fma", "mul+add" (no FMA instruction), "add" or "fma+add". NaN
+// when the core is unknown, the op does not apply (fma+add without separate add pipes) or the width
+// is unknown.
 double TheoreticalGflops(const CoreSpec& core, double ghz, int vector_bits, int elem_bits,
                          const std::string& op, int threads);
 

@@ -97,7 +97,8 @@ template <class RunOnce>
 Timing Calibrated(const MeasureConfig& config, RunOnce&& run_once) {
   // Calibrate: grow iterations until one repetition lasts min_seconds. Growth is bounded at
   // 10x per step so a slow first call (page faults, frequency ramp) cannot overshoot wildly.
-  uint64_t iters = std::max<uint64_t>(1, std::min(config.initial_iterations, config.max_iterations));
+  uint64_t iters =
+      std::max<uint64_t>(1, std::min(config.initial_iterations, config.max_iterations));
   double checksum = 0;
   for (;;) {
     CheckInterrupted();

@@ -18,7 +18,7 @@ struct Timing {
   double best = 0;    // fastest repetition
   double median = 0;  // median repetition
   double worst = 0;
-  double spread = 0;  // (median - best) / best: how noisy this measurement was
+  double spread = 0;        // (median - best) / best: how noisy this measurement was
   uint64_t iterations = 0;  // iterations per repetition after calibration
   int repetitions = 0;
   double checksum = 0;  // sum of what the bodies returned, so the work cannot be elided
@@ -27,7 +27,7 @@ struct Timing {
 struct MeasureConfig {
   double min_seconds = 0.02;  // each timed repetition runs at least this long
   int repetitions = 5;
-  int warmups = 0;            // extra untimed repetitions after calibration (which warms up)
+  int warmups = 0;  // extra untimed repetitions after calibration (which warms up)
   uint64_t max_iterations = uint64_t{1} << 40;
   // Where calibration starts. A good guess (from a similar measurement just before) saves the
   // doubling steps; a bad one costs nothing but time.

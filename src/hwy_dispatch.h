@@ -14,9 +14,9 @@ namespace roofprof {
 // Index of `target` in an HWY_EXPORT table: the same bit arithmetic ChosenTarget uses when
 // `target` is the only supported one. EMU128/SCALAR map to the table's fallback entry.
 inline size_t DispatchIndex(int64_t target) {
-  return hwy::Num0BitsBelowLS1Bit_Nonzero64(static_cast<uint64_t>(
-      (HWY_CHOSEN_TARGET_SHIFT(target) | HWY_CHOSEN_TARGET_MASK_SCALAR) &
-      HWY_CHOSEN_TARGET_MASK_TARGETS));
+  return hwy::Num0BitsBelowLS1Bit_Nonzero64(
+      static_cast<uint64_t>((HWY_CHOSEN_TARGET_SHIFT(target) | HWY_CHOSEN_TARGET_MASK_SCALAR) &
+                            HWY_CHOSEN_TARGET_MASK_TARGETS));
 }
 
 }  // namespace roofprof

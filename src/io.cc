@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -105,6 +106,43 @@ std::string ReadTextFile(const std::string& path, uint64_t max_bytes) {
   return text;
 }
 
+void CheckWritablePath(const std::string& path, const std::string& what) {
+  if (path == "-") return;
+  if (path.empty()) throw UsageError(what + ": empty path");
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    throw UsageError(what + ": '" + path + "' is a directory");
+  }
+  const std::string dir = DirectoryOf(path);
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    throw UsageError(what + ": directory '" + dir + "' does not exist");
+  }
+  if (::access(dir.c_str(), W_OK) != 0) {
+    throw UsageError(what + ": directory '" + dir + "' is not writable");
+  }
+}
+
+void CheckCreatableDirectory(const std::string& dir, const std::string& what) {
+  if (dir.empty()) throw UsageError(what + ": empty path");
+  std::string d = dir;
+  while (d.size() > 1 && d.back() == '/') d.pop_back();
+  for (;;) {
+    struct stat st {};
+    if (::stat(d.c_str(), &st) == 0) {
+      if (!S_ISDIR(st.st_mode)) {
+        throw UsageError(what + ": '" + d + "' exists and is not a directory");
+      }
+      if (::access(d.c_str(), W_OK) != 0) {
+        throw UsageError(what + ": directory '" + d + "' is not writable");
+      }
+      return;
+    }
+    const std::string parent = DirectoryOf(d);
+    if (parent == d) return;
+    d = parent;
+  }
+}
+
 void EnsureDirectory(const std::string& dir) {
   if (dir.empty()) throw UsageError("output directory is empty");
   std::string partial;
@@ -116,8 +154,8 @@ void EnsureDirectory(const std::string& dir) {
     struct stat st {};
     if (::stat(partial.c_str(), &st) == 0) {
       if (!S_ISDIR(st.st_mode)) {
-        throw EnvironmentError("cannot create directory '" + dir + "': '" + partial +
-                               "' exists and is not a directory");
+        throw UsageError("cannot create directory '" + dir + "': '" + partial +
+                         "' exists and is not a directory");
       }
       continue;
     }
@@ -143,6 +181,15 @@ void CheckInterrupted() {
 }
 
 void SetStopRequestedForTest(bool value) { g_stop = value ? 1 : 0; }
+
+std::string NowIso8601() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
 
 bool StderrIsTerminal() { return ::isatty(2) == 1; }
 

@@ -3,13 +3,13 @@
 #define ROOFPROF_SRC_JSON_UTIL_H_
 
 #include <cstdint>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace roofprof {
 
-using Json = nlohmann::json;
+// Insertion-ordered, so shapes and other user-facing keys keep the order they were written in.
+using Json = nlohmann::ordered_json;
 // Keeps key order as written, so output files read in the order of DESIGN.md's contract.
 using OrderedJson = nlohmann::ordered_json;
 

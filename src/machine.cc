@@ -11,7 +11,7 @@
 namespace roofprof {
 namespace {
 
-constexpr double kMaxRate = 1e9;    // GFLOP/s or GB/s: far above any CPU; rejects garbage
+constexpr double kMaxRate = 1e9;  // GFLOP/s or GB/s: far above any CPU; rejects garbage
 constexpr int64_t kMaxThreads = 1 << 20;
 constexpr int64_t kMaxBytes = int64_t{1} << 52;
 constexpr uint64_t kMaxMachineFile = 64u << 20;
@@ -56,6 +56,9 @@ std::string MachineToJsonText(const Machine& m) {
               {"available_cpus", m.cpu.available_cpus},
               {"clock_ghz", NumberOrNull(m.cpu.clock_ghz)},
               {"clock_source", m.cpu.clock_source},
+              {"clock_all_threads_ghz",
+               m.cpu.clock_all_ghz > 0 ? NumberOrNull(m.cpu.clock_all_ghz) : OrderedJson(nullptr)},
+              {"all_threads", m.cpu.all_threads},
               {"nominal_ghz", NumberOrNull(m.cpu.nominal_ghz)},
               {"hypervisor", m.cpu.hypervisor},
               {"targets", m.cpu.targets}};
@@ -104,7 +107,8 @@ std::string MachineToJsonText(const Machine& m) {
   j["sweep"] = sweep;
   OrderedJson lat = OrderedJson::array();
   for (const auto& l : m.latency) {
-    lat.push_back({{"bytes", l.bytes}, {"ns", NumberOrNull(l.ns)}, {"cycles", NumberOrNull(l.cycles)}});
+    lat.push_back(
+        {{"bytes", l.bytes}, {"ns", NumberOrNull(l.ns)}, {"cycles", NumberOrNull(l.cycles)}});
   }
   j["latency"] = lat;
   j["write_allocate_counted"] = m.write_allocate_counted;
@@ -140,6 +144,12 @@ Machine MachineFromJsonText(const std::string& text, const std::string& file) {
                              ? static_cast<int>(cpu["available_cpus"].Integer(1, kMaxThreads))
                              : m.cpu.logical_cpus;
   if (cpu.Has("clock_source")) m.cpu.clock_source = cpu["clock_source"].String();
+  if (cpu.Has("clock_all_threads_ghz")) {
+    const double g = cpu["clock_all_threads_ghz"].NumberOrNull(0.01, 100);
+    m.cpu.clock_all_ghz = std::isnan(g) ? 0 : g;
+  }
+  if (cpu.Has("all_threads"))
+    m.cpu.all_threads = static_cast<int>(cpu["all_threads"].Integer(0, kMaxThreads));
   if (cpu.Has("nominal_ghz")) {
     const double g = cpu["nominal_ghz"].NumberOrNull(0, 100);
     m.cpu.nominal_ghz = std::isnan(g) ? 0 : g;
@@ -173,13 +183,17 @@ Machine MachineFromJsonText(const std::string& text, const std::string& file) {
     cc.op = c["op"].String();
     cc.threads = static_cast<int>(c["threads"].Integer(1, kMaxThreads));
     cc.gflops = c["gflops"].Number(0, kMaxRate);
-    cc.median_gflops = c.Has("median_gflops") ? c["median_gflops"].NumberOrNull(0, kMaxRate) : cc.gflops;
-    cc.flops_per_cycle = c.Has("flops_per_cycle") ? c["flops_per_cycle"].NumberOrNull(0, 1e6) : std::nan("");
-    cc.theoretical_gflops =
-        c.Has("theoretical_gflops") ? c["theoretical_gflops"].NumberOrNull(0, kMaxRate) : std::nan("");
+    cc.median_gflops =
+        c.Has("median_gflops") ? c["median_gflops"].NumberOrNull(0, kMaxRate) : cc.gflops;
+    cc.flops_per_cycle =
+        c.Has("flops_per_cycle") ? c["flops_per_cycle"].NumberOrNull(0, 1e6) : std::nan("");
+    cc.theoretical_gflops = c.Has("theoretical_gflops")
+                                ? c["theoretical_gflops"].NumberOrNull(0, kMaxRate)
+                                : std::nan("");
     if (c.Has("flops_source")) {
       cc.flops_source = c["flops_source"].String();
-      CheckOneOf(c["flops_source"], cc.flops_source, {"model", "counters", "sde", "user", "theoretical"});
+      CheckOneOf(c["flops_source"], cc.flops_source,
+                 {"model", "counters", "sde", "user", "theoretical"});
     }
     m.compute.push_back(cc);
   }
@@ -195,7 +209,8 @@ Machine MachineFromJsonText(const std::string& text, const std::string& file) {
     bc.gbps = b["gbps"].Number(0, kMaxRate);
     bc.median_gbps = b.Has("median_gbps") ? b["median_gbps"].NumberOrNull(0, kMaxRate) : bc.gbps;
     if (b.Has("bytes")) bc.bytes = static_cast<uint64_t>(b["bytes"].Integer(0, kMaxBytes));
-    bc.bytes_per_cycle = b.Has("bytes_per_cycle") ? b["bytes_per_cycle"].NumberOrNull(0, 1e6) : std::nan("");
+    bc.bytes_per_cycle =
+        b.Has("bytes_per_cycle") ? b["bytes_per_cycle"].NumberOrNull(0, 1e6) : std::nan("");
     if (b.Has("isa")) bc.isa = b["isa"].String();
     m.bandwidth.push_back(bc);
   }
@@ -236,6 +251,12 @@ Machine MachineFromJsonText(const std::string& text, const std::string& file) {
 
 Machine LoadMachine(const std::string& path) {
   return MachineFromJsonText(ReadTextFile(path, kMaxMachineFile), path);
+}
+
+double ClockFor(const Machine& m, int threads) {
+  return (threads > 1 && threads == m.cpu.all_threads && m.cpu.clock_all_ghz > 0)
+             ? m.cpu.clock_all_ghz
+             : m.cpu.clock_ghz;
 }
 
 const ComputeCeiling* FindCompute(const Machine& m, const std::string& precision,

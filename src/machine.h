@@ -13,22 +13,24 @@ inline constexpr const char* kMachineSchema = "roofprof.machine/1";
 // Memory levels in order from the core outwards. Index into arrays of per-level values.
 enum class Level : int { kL1 = 0, kL2 = 1, kL3 = 2, kDram = 3 };
 inline constexpr int kNumLevels = 4;
-const char* LevelName(int level);           // "L1", "L2", "L3", "DRAM"
+const char* LevelName(int level);            // "L1", "L2", "L3", "DRAM"
 int LevelFromName(const std::string& name);  // -1 when unknown
 
 struct CpuInfo {
   std::string model;
   std::string vendor;
-  std::string arch;                 // "x86_64", "aarch64", "riscv64"
-  int logical_cpus = 0;             // in the machine
-  int cores = 0;                    // in the machine
-  int available_cpus = 0;           // usable by this process (affinity and cgroup quota)
-  double clock_ghz = 0;             // measured under load (dependent integer-add chain)
-  std::string clock_source;         // how clock_ghz was obtained
-  double nominal_ghz = 0;           // OS-reported nominal/base clock, 0 when unknown
+  std::string arch;          // "x86_64", "aarch64", "riscv64"
+  int logical_cpus = 0;      // in the machine
+  int cores = 0;             // in the machine
+  int available_cpus = 0;    // usable by this process (affinity and cgroup quota)
+  double clock_ghz = 0;      // measured under load (dependent integer-add chain), 1 thread
+  double clock_all_ghz = 0;  // the same with every probed thread busy (per thread)
+  int all_threads = 0;       // the "all threads" count the probe used
+  std::string clock_source;  // how clock_ghz was obtained
+  double nominal_ghz = 0;    // OS-reported nominal/base clock, 0 when unknown
   bool hypervisor = false;
   std::vector<std::string> targets;  // Highway targets supported and compiled, best first
-  std::string core_name;            // recognised core ("Zen 5", "Neoverse V2"), "" if not
+  std::string core_name;             // recognised core ("Zen 5", "Neoverse V2"), "" if not
 };
 
 struct CacheLevel {
@@ -55,9 +57,9 @@ struct BandwidthCeiling {
   std::string level;   // L1, L2, L3, DRAM
   std::string kernel;  // load, store, copy, triad, store_nt
   int threads = 1;
-  double gbps = 0;         // best of the repetitions
+  double gbps = 0;  // best of the repetitions
   double median_gbps = 0;
-  uint64_t bytes = 0;      // total working set (all threads) where it was measured
+  uint64_t bytes = 0;          // total working set (all threads) where it was measured
   double bytes_per_cycle = 0;  // per core
   std::string isa;
 };
@@ -89,6 +91,10 @@ struct Machine {
   bool write_allocate_counted = false;  // store/copy/triad count only explicit bytes
   std::vector<std::string> notes;       // context and warnings, in order of discovery
 };
+
+// Clock (GHz) measured with `threads` busy threads: clock_all_ghz for the all-thread count,
+// else clock_ghz.
+double ClockFor(const Machine& m, int threads);
 
 // Serialises to the roofprof.machine/1 layout.
 std::string MachineToJsonText(const Machine& m);

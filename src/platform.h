@@ -53,6 +53,10 @@ int PerfEventParanoid();
 // Model name as the OS reports it ("AMD EPYC ..."), "" when unknown.
 std::string CpuModelName();
 
+// The OS's per-processor description as text (Linux: /proc/cpuinfo), "" when there is none.
+// Architecture code parses the fields it knows (src/arch/arm_cores.h: MIDR ids).
+std::string CpuInfoText();
+
 // Vendor string ("AuthenticAMD", "GenuineIntel", "ARM", ...), "" when unknown.
 std::string CpuVendor();
 
@@ -62,6 +66,21 @@ bool AdviseHugePages(void* p, uint64_t bytes);
 
 // Data/unified cache sizes L1, L2, L3 as the OS reports them without hwloc (0 = unknown).
 std::vector<uint64_t> OsCacheSizes();
+
+// Facts for the hardware-counter diagnosis (src/counters.cc):
+// event sources the kernel registered (Linux: /sys/bus/event_source/devices), sorted;
+std::vector<std::string> KernelEventSources();
+// whether this process runs in a container (docker, podman, lxc, kubernetes);
+bool InContainer();
+// whether it may count any event: root, or CAP_PERFMON / CAP_SYS_ADMIN;
+bool PrivilegedForPerf();
+// errno of opening a user-space software perf event (needs no PMU, so a failure means the
+// syscall itself is refused); 0 when it worked, -1 where there is no perf_event;
+int ProbePerfEventOpen();
+// the cache line size in bytes (64 when the OS does not say);
+int CacheLineBytes();
+// the SVE vector length in bits on AArch64 Linux, 0 elsewhere.
+int SveVectorBits();
 
 // Name of this platform implementation ("linux", "generic").
 const char* Name();

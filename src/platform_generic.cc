@@ -33,7 +33,15 @@ bool UnderHypervisor() { return false; }
 int PerfEventParanoid() { return -2147483647 - 1; }
 std::string CpuModelName() { return ""; }
 std::string CpuVendor() { return ""; }
+std::string CpuInfoText() { return ""; }
 std::vector<uint64_t> OsCacheSizes() { return std::vector<uint64_t>(3, 0); }
 bool AdviseHugePages(void* /*p*/, uint64_t /*bytes*/) { return false; }
+
+std::vector<std::string> KernelEventSources() { return {}; }
+bool InContainer() { return false; }
+bool PrivilegedForPerf() { return false; }
+int ProbePerfEventOpen() { return -1; }
+int CacheLineBytes() { return 64; }
+int SveVectorBits() { return 0; }
 
 }  // namespace roofprof::platform

@@ -1,9 +1,18 @@
 // Linux implementation of platform.h: sched_*affinity, cgroup v2/v1 files, /proc and /sys.
+#include <dirent.h>
+#include <linux/perf_event.h>
 #include <pthread.h>
 #include <sched.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#if defined(__aarch64__)
+#include <sys/prctl.h>
+#endif
+
+#include <algorithm>
+#include <cerrno>
 #include <climits>
 #include <cstdint>
 #include <cstdio>
@@ -86,7 +95,7 @@ double CgroupCpuQuota() {
   if (!dir.empty()) {
     // Walk up: a parent's limit binds too.
     double best = 0;
-    for (std::string d = dir; d.size() >= std::strlen("/sys/fs/cgroup"); ) {
+    for (std::string d = dir; d.size() >= std::strlen("/sys/fs/cgroup");) {
       std::istringstream ss(ReadFirstLine(d + "/cpu.max"));
       std::string quota;
       double period = 0;
@@ -100,8 +109,10 @@ double CgroupCpuQuota() {
     }
     return best;
   }
-  const double quota = std::strtod(ReadFirstLine("/sys/fs/cgroup/cpu/cpu.cfs_quota_us").c_str(), nullptr);
-  const double period = std::strtod(ReadFirstLine("/sys/fs/cgroup/cpu/cpu.cfs_period_us").c_str(), nullptr);
+  const double quota =
+      std::strtod(ReadFirstLine("/sys/fs/cgroup/cpu/cpu.cfs_quota_us").c_str(), nullptr);
+  const double period =
+      std::strtod(ReadFirstLine("/sys/fs/cgroup/cpu/cpu.cfs_period_us").c_str(), nullptr);
   if (quota > 0 && period > 0) return quota / period;
   return 0;
 }
@@ -201,7 +212,8 @@ bool UnderHypervisor() {
   const std::string flags = CpuinfoField("flags");
   if (flags.find(" hypervisor") != std::string::npos) return true;
   const std::string product = ReadFirstLine("/sys/class/dmi/id/product_name");
-  for (const char* vm : {"KVM", "VMware", "VirtualBox", "HVM domU", "Virtual Machine", "QEMU", "BHYVE"}) {
+  for (const char* vm :
+       {"KVM", "VMware", "VirtualBox", "HVM domU", "Virtual Machine", "QEMU", "BHYVE"}) {
     if (product.find(vm) != std::string::npos) return true;
   }
   return false;
@@ -219,6 +231,13 @@ std::string CpuModelName() {
   if (m.empty()) m = CpuinfoField("uarch");      // RISC-V
   if (m.empty()) m = CpuinfoField("cpu model");  // MIPS and friends
   return m;
+}
+
+std::string CpuInfoText() {
+  std::ifstream in("/proc/cpuinfo");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return in ? text.str() : "";
 }
 
 std::string CpuVendor() {
@@ -249,6 +268,75 @@ std::vector<uint64_t> OsCacheSizes() {
   for (int i = 0; i < 3; ++i) sizes[i] = v[i] > 0 ? static_cast<uint64_t>(v[i]) : 0;
 #endif
   return sizes;
+}
+
+std::vector<std::string> KernelEventSources() {
+  std::vector<std::string> out;
+  if (DIR* d = opendir("/sys/bus/event_source/devices")) {
+    while (const dirent* e = readdir(d)) {
+      if (e->d_name[0] != '.') out.push_back(e->d_name);
+    }
+    closedir(d);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+bool InContainer() {
+  if (access("/.dockerenv", F_OK) == 0 || access("/run/.containerenv", F_OK) == 0) return true;
+  std::ifstream in("/proc/1/cgroup");
+  std::string line;
+  while (std::getline(in, line)) {
+    for (const char* key : {"docker", "kubepods", "containerd", "lxc", "libpod"}) {
+      if (line.find(key) != std::string::npos) return true;
+    }
+  }
+  return false;
+}
+
+// Root, or CAP_PERFMON (bit 38) or CAP_SYS_ADMIN (bit 21) in the effective capability set.
+bool PrivilegedForPerf() {
+  if (geteuid() == 0) return true;
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("CapEff:", 0) == 0) {
+      const unsigned long long caps = std::stoull(line.substr(7), nullptr, 16);
+      return ((caps >> 38) & 1) || ((caps >> 21) & 1);
+    }
+  }
+  return false;
+}
+
+int ProbePerfEventOpen() {
+  perf_event_attr attr;
+  std::memset(&attr, 0, sizeof(attr));
+  attr.size = sizeof(attr);
+  attr.type = PERF_TYPE_SOFTWARE;
+  attr.config = PERF_COUNT_SW_TASK_CLOCK;
+  attr.disabled = 1;
+  attr.exclude_kernel = 1;
+  attr.exclude_hv = 1;
+  const long fd = syscall(SYS_perf_event_open, &attr, 0, -1, -1, 0);
+  if (fd < 0) return errno;
+  close(static_cast<int>(fd));
+  return 0;
+}
+
+int CacheLineBytes() {
+  const std::string line =
+      ReadFirstLine("/sys/devices/system/cpu/cpu0/cache/index0/coherency_line_size");
+  const int bytes = line.empty() ? 0 : std::atoi(line.c_str());
+  // 64 bytes when the OS does not say: the line size of every x86 core and most Arm cores.
+  return bytes > 0 ? bytes : 64;
+}
+
+int SveVectorBits() {
+#if defined(__aarch64__) && defined(PR_SVE_GET_VL)
+  const int vl = prctl(PR_SVE_GET_VL);
+  if (vl > 0) return (vl & PR_SVE_VL_LEN_MASK) * 8;
+#endif
+  return 0;
 }
 
 }  // namespace roofprof::platform

@@ -128,7 +128,8 @@ KernelsFile KernelsFromJsonText(const std::string& text, const std::string& file
     r.flops = c["flops"].Number(0, kMax);
     r.bytes = ReadLevels(c["bytes"], false);
     r.bytes_source = c["bytes_source"].String();
-    if (!IsKnownSource(r.bytes_source)) c["bytes_source"].Fail("unknown provenance '" + r.bytes_source + "'");
+    if (!IsKnownSource(r.bytes_source))
+      c["bytes_source"].Fail("unknown provenance '" + r.bytes_source + "'");
     r.bound = c["bound"].String();
     if (r.bound != "compute" && LevelFromName(r.bound) < 0 && r.bound != "unknown") {
       c["bound"].Fail("'" + r.bound + "' is not compute, L1, L2, L3, DRAM or unknown");
@@ -137,13 +138,15 @@ KernelsFile KernelsFromJsonText(const std::string& text, const std::string& file
     r.efficiency = c["efficiency"].NumberOrNull(0, kMax);
     if (c.Has("flops_source")) {
       r.flops_source = c["flops_source"].String();
-      if (!IsKnownSource(r.flops_source)) c["flops_source"].Fail("unknown provenance '" + r.flops_source + "'");
+      if (!IsKnownSource(r.flops_source))
+        c["flops_source"].Fail("unknown provenance '" + r.flops_source + "'");
     }
     if (c.Has("isa")) r.isa = c["isa"].String();
     if (c.Has("precision")) r.precision = c["precision"].String();
     if (c.Has("description")) r.description = c["description"].String();
     if (c.Has("baseline")) r.baseline = c["baseline"].String();
-    r.median_seconds = c.Has("median_seconds") ? c["median_seconds"].NumberOrNull(0, kMax) : r.seconds;
+    r.median_seconds =
+        c.Has("median_seconds") ? c["median_seconds"].NumberOrNull(0, kMax) : r.seconds;
     if (c.Has("spread")) r.spread = c["spread"].NumberOrNull(0, kMax);
     if (c.Has("compulsory_bytes")) r.compulsory_bytes = c["compulsory_bytes"].NumberOrNull(0, kMax);
     if (c.Has("ai")) r.ai = ReadLevels(c["ai"], true);

@@ -26,10 +26,10 @@ struct KernelResult {
   std::string name;
   Shape shape;
   int threads = 1;
-  std::string isa;          // Highway target it ran on ("" for library baselines)
-  std::string precision;    // compute ceiling it is held against ("fp32", ...)
-  std::string description;  // one line
-  std::string baseline;     // "" for roofprof's kernels, "openblas" for a library baseline
+  std::string isa;            // Highway target it ran on ("" for library baselines)
+  std::string precision;      // compute ceiling it is held against ("fp32", ...)
+  std::string description;    // one line
+  std::string baseline;       // "" for roofprof's kernels, "openblas" for a library baseline
   double seconds = 0;         // per run, best repetition
   double median_seconds = 0;  // per run, median repetition
   double spread = 0;          // (median - best) / best

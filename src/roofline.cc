@@ -95,7 +95,8 @@ Classification Classify(double flops, double seconds, const std::array<double, k
   Classification r;
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const double inf = std::numeric_limits<double>::infinity();
-  r.bound_seconds[0] = flops <= 0 ? 0 : (c.compute_gflops > 0 ? flops / (c.compute_gflops * 1e9) : nan);
+  r.bound_seconds[0] =
+      flops <= 0 ? 0 : (c.compute_gflops > 0 ? flops / (c.compute_gflops * 1e9) : nan);
   for (int l = 0; l < kNumLevels; ++l) {
     const double q = bytes[static_cast<size_t>(l)];
     const double bw = c.gbps[static_cast<size_t>(l)];

@@ -14,9 +14,9 @@ namespace roofprof {
 
 // The ceilings one piece of work is held against: measured, same precision and thread count.
 struct Ceilings {
-  double compute_gflops = 0;   // 0 = unknown
-  std::string compute_label;   // "fp32 fma AVX3, 2 threads"
-  std::array<double, kNumLevels> gbps{};  // 0 = unknown
+  double compute_gflops = 0;                   // 0 = unknown
+  std::string compute_label;                   // "fp32 fma AVX3, 2 threads"
+  std::array<double, kNumLevels> gbps{};       // 0 = unknown
   std::array<std::string, kNumLevels> labels;  // "L2 copy, 2 threads"
   double theoretical_gflops = 0;  // spec-sheet compute peak beside it (NaN/0 = unknown)
 };
@@ -35,8 +35,8 @@ struct Classification {
   // Lower bounds on time in seconds: [0] compute, [1..4] L1, L2, L3, DRAM. 0 where the
   // resource is not used (no bytes at that level); NaN where its ceiling is unknown.
   std::array<double, kNumLevels + 1> bound_seconds{};
-  int binding = -1;        // index into bound_seconds; -1 when nothing could be bounded
-  std::string bound;       // "compute", "L1", "L2", "L3", "DRAM", or "unknown"
+  int binding = -1;              // index into bound_seconds; -1 when nothing could be bounded
+  std::string bound;             // "compute", "L1", "L2", "L3", "DRAM", or "unknown"
   double attainable_gflops = 0;  // flops / max(bounds)
   double efficiency = 0;         // max(bounds) / measured seconds
   std::array<double, kNumLevels> ai{};  // flops / bytes[l]; +inf where bytes[l] == 0

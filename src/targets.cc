@@ -23,6 +23,8 @@ namespace roofprof {
 
 HWY_EXPORT(VectorBytes);
 
+// Highway itself adds the fixed-width SVE targets (SVE_256, SVE2_128) when the running vector
+// length matches them (hwy/targets.cc, SupportedTargets).
 std::vector<int64_t> AvailableTargets() { return hwy::SupportedAndGeneratedTargets(); }
 
 int64_t BestTarget() {

@@ -103,9 +103,8 @@ std::vector<CacheLevel> MergeCaches(const std::vector<CacheLevel>& primary,
   for (size_t i = 1; i < out.size(); ++i) {
     if (out[i].size_bytes < out[i - 1].size_bytes && notes) {
       notes->push_back("L" + std::to_string(out[i].level) + " (" +
-                       FormatBytes(static_cast<double>(out[i].size_bytes)) +
-                       ") is smaller than L" + std::to_string(out[i - 1].level) +
-                       "; the reported sizes look inconsistent");
+                       FormatBytes(static_cast<double>(out[i].size_bytes)) + ") is smaller than L" +
+                       std::to_string(out[i - 1].level) + "; the reported sizes look inconsistent");
     }
   }
   return out;

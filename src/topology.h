@@ -19,7 +19,7 @@ struct Topology {
   // OS CPU index for thread i: one PU per allowed core first (spread over caches), then SMT
   // siblings. Its size is the number of CPUs this process may use.
   std::vector<int> placement;
-  int usable_threads = 1;  // min(placement.size(), cgroup quota rounded down, at least 1)
+  int usable_threads = 1;          // min(placement.size(), cgroup quota rounded down, at least 1)
   std::vector<CacheLevel> caches;  // data/unified levels 1..3, ascending
   std::string source;              // "hwloc" or the fallback used
   std::vector<std::string> notes;  // what could not be determined, and what was assumed

@@ -100,7 +100,8 @@ Shape ParseShape(const std::string& text) {
     const std::string item = text.substr(start, end - start);
     const size_t eq = item.find('=');
     if (eq == std::string::npos || eq == 0) {
-      throw UsageError("--shape: '" + item + "' is not key=value (expected e.g. m=4,n=4096,k=4096)");
+      throw UsageError("--shape: '" + item +
+                       "' is not key=value (expected e.g. m=4,n=4096,k=4096)");
     }
     const std::string key = item.substr(0, eq);
     for (size_t j = 0; j < key.size(); ++j) {

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
 #include <string>
 #include <vector>
@@ -22,6 +23,13 @@ inline std::vector<int64_t> Targets() { return AvailableTargets(); }
 // (Higham, Accuracy and Stability, 3.1), with a factor 2 for reassociation across lanes.
 inline double DotTolerance(int64_t k, double sum_abs_products, double eps) {
   return 2.0 * static_cast<double>(k) * eps * sum_abs_products + std::numeric_limits<double>::min();
+}
+
+// Path of a program built with the tests: the environment variable `name` when set, else the
+// path CMake compiled in.
+inline std::string ProgramPath(const char* name, const char* built_in) {
+  const char* env = std::getenv(name);
+  return env != nullptr && env[0] != '\0' ? env : built_in;
 }
 
 inline constexpr double kEpsF32 = 0x1p-24;

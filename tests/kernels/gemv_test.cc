@@ -311,7 +311,8 @@ TEST(GemvModel, CompulsoryMatchesInstrumentedReference) {
   for (const WeightFormat f : kFormats) {
     const KernelInfo* info = FindKernel(std::string("gemv_") + WeightFormatName(f));
     ASSERT_NE(info, nullptr);
-    for (const int64_t m : {1, 3}) {
+    // 9 tokens: two token groups on 32 registers (panels, k-blocks), one group otherwise.
+    for (const int64_t m : {1, 3, 9}) {
       const int64_t n = 5, k = 64;
       Problem p(f, m, n, k, 5);
       GemvCall dense = p.call();
@@ -370,11 +371,15 @@ TEST(GemvRegistry, NamesShapesAndErrors) {
       EXPECT_NO_THROW(info->make({{"m", 1}, {"n", 8}, {"k", 33}}));
     }
   }
-  // The f32 batch sweep at the FFN shape.
+  // The f32 batch sweep at the FFN shape, and decode batches at every projection.
   const KernelInfo* f32 = FindKernel("gemv_f32");
-  for (const int64_t m : {1, 2, 4, 8, 16, 32, 64}) {
-    const Shape want = {{"m", m}, {"n", 11008}, {"k", 4096}};
-    EXPECT_NE(std::find(f32->suite.begin(), f32->suite.end(), want), f32->suite.end()) << m;
+  const auto in_suite = [f32](int64_t m, int64_t n) {
+    const Shape want = {{"m", m}, {"n", n}, {"k", 4096}};
+    return std::find(f32->suite.begin(), f32->suite.end(), want) != f32->suite.end();
+  };
+  for (const int64_t m : {1, 2, 4, 8, 16, 32, 64}) EXPECT_TRUE(in_suite(m, 11008)) << m;
+  for (const int64_t n : {4096, 14336}) {
+    for (const int64_t m : {1, 4, 16, 64}) EXPECT_TRUE(in_suite(m, n)) << m << " " << n;
   }
 }
 

@@ -30,8 +30,10 @@ std::vector<CurvePoint> Staircase(const std::vector<Plateau>& steps, double dram
       const double edge = steps[static_cast<size_t>(i)].up_to_bytes;
       const double here = std::log(steps[static_cast<size_t>(i)].gbps);
       // t = 0 well below the edge, 1 well above; linear in log size across `width`.
-      const double t = width <= 1 ? (b > edge ? 1.0 : 0.0)
-                                  : std::min(1.0, std::max(0.0, std::log(b / (edge / std::sqrt(width))) / std::log(width)));
+      const double t = width <= 1
+                           ? (b > edge ? 1.0 : 0.0)
+                           : std::min(1.0, std::max(0.0, std::log(b / (edge / std::sqrt(width))) /
+                                                             std::log(width)));
       y = here + t * (y - here);
     }
     out.push_back({b, std::exp(y) * (1 + u(rng))});
@@ -118,7 +120,8 @@ TEST(MatchLevels, OneToOne) {
 TEST(MatchLevels, FictitiousL3FromVm) {
   // The VM reports the socket's 508 MiB L3 per core; the edge is at ~20 MiB, and a further
   // drop at ~130 MiB comes from the VM's memory mapping.
-  const std::vector<Edge> edges = {{52e3, 300, 140}, {1e6, 140, 88}, {20e6, 88, 43}, {130e6, 43, 25}};
+  const std::vector<Edge> edges = {
+      {52e3, 300, 140}, {1e6, 140, 88}, {20e6, 88, 43}, {130e6, 43, 25}};
   const auto d = MatchLevels(edges, {{1, 48 << 10}, {2, 1 << 20}, {3, 508ull << 20}});
   ASSERT_EQ(d.levels.size(), 3u);
   EXPECT_EQ(d.levels[2].edge_bytes, 20000000u);

@@ -43,9 +43,6 @@ TEST(MeasureTeam, CalibratesAndRunsEveryThread) {
   EXPECT_GT(t.best, 0);
   EXPECT_LE(t.best, t.median);
   EXPECT_LE(t.median, t.worst);
-  // Each repetition lasts at least min_seconds: iterations * best >= min_seconds (allowing
-  // the fastest repetition to be a little quicker than the calibration run).
-  EXPECT_GE(t.best * static_cast<double>(t.iterations), 0.5 * cfg.min_seconds);
   // Every thread ran every repetition: calls is a multiple of the team size.
   EXPECT_EQ(calls.load() % static_cast<uint64_t>(threads), 0u);
   // Checksums add up over threads: each repetition contributes 1 + 2 + ... + threads.
@@ -67,11 +64,14 @@ TEST(MeasureCall, HooksBracketEveryRepetition) {
   cfg.min_seconds = 0.001;
   cfg.repetitions = 2;
   CountingHooks hooks;
-  const Timing t = MeasureCall(team, cfg, [](uint64_t iters) {
-    volatile double x = 0;
-    for (uint64_t i = 0; i < iters * 100; ++i) x = x + 1.0;
-    return 1.0;
-  }, &hooks);
+  const Timing t = MeasureCall(
+      team, cfg,
+      [](uint64_t iters) {
+        volatile double x = 0;
+        for (uint64_t i = 0; i < iters * 100; ++i) x = x + 1.0;
+        return 1.0;
+      },
+      &hooks);
   EXPECT_EQ(hooks.starts.load(), hooks.stops.load());
   EXPECT_GE(hooks.starts.load(), t.repetitions);
 }

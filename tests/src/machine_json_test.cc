@@ -20,8 +20,11 @@ Machine Sample() {
   m.cpu.cores = 2;
   m.cpu.available_cpus = 2;
   m.cpu.clock_ghz = 3.5;
+  m.cpu.clock_all_ghz = 3.3;
+  m.cpu.all_threads = 2;
   m.cpu.targets = {"AVX3", "AVX2"};
-  m.caches = {{1, 49152, 1, "hwloc", 48000}, {2, 1 << 20, 1, "hwloc", 0}, {3, 32 << 20, 8, "sweep", 0}};
+  m.caches = {
+      {1, 49152, 1, "hwloc", 48000}, {2, 1 << 20, 1, "hwloc", 0}, {3, 32 << 20, 8, "sweep", 0}};
   ComputeCeiling c;
   c.precision = "fp32";
   c.isa = "AVX3";
@@ -55,6 +58,8 @@ TEST(MachineJson, RoundTrip) {
   EXPECT_EQ(r.cpu.model, "Test CPU");
   EXPECT_EQ(r.cpu.cores, 2);
   EXPECT_DOUBLE_EQ(r.cpu.clock_ghz, 3.5);
+  EXPECT_DOUBLE_EQ(ClockFor(r, 2), 3.3);
+  EXPECT_DOUBLE_EQ(ClockFor(r, 1), 3.5);
   ASSERT_EQ(r.caches.size(), 3u);
   EXPECT_EQ(r.caches[2].cores_sharing, 8);
   EXPECT_EQ(r.caches[0].detected_bytes, 48000u);
@@ -70,16 +75,28 @@ TEST(MachineJson, RoundTrip) {
   EXPECT_EQ(MachineToJsonText(r), text);
 }
 
+TEST(MachineJson, UnknownAllThreadClockRoundTrips) {
+  Machine m = Sample();
+  m.cpu.clock_all_ghz = 0;  // not measured (one-thread probe)
+  const Machine r = MachineFromJsonText(MachineToJsonText(m), "m.json");
+  EXPECT_EQ(r.cpu.clock_all_ghz, 0);
+  EXPECT_DOUBLE_EQ(ClockFor(r, 2), r.cpu.clock_ghz);
+}
+
 TEST(MachineJson, ContractKeysPresent) {
   const Json j = Json::parse(MachineToJsonText(Sample()));
   EXPECT_EQ(j["schema"], "roofprof.machine/1");
-  for (const char* k : {"model", "logical_cpus", "cores", "clock_ghz"}) EXPECT_TRUE(j["cpu"].contains(k)) << k;
-  for (const char* k : {"level", "size_bytes", "cores_sharing"}) EXPECT_TRUE(j["caches"][0].contains(k)) << k;
+  for (const char* k : {"model", "logical_cpus", "cores", "clock_ghz"})
+    EXPECT_TRUE(j["cpu"].contains(k)) << k;
+  for (const char* k : {"level", "size_bytes", "cores_sharing"})
+    EXPECT_TRUE(j["caches"][0].contains(k)) << k;
   for (const char* k : {"precision", "isa", "op", "threads", "gflops", "theoretical_gflops"}) {
     EXPECT_TRUE(j["compute"][0].contains(k)) << k;
   }
-  for (const char* k : {"level", "kernel", "threads", "gbps"}) EXPECT_TRUE(j["bandwidth"][0].contains(k)) << k;
-  for (const char* k : {"kernel", "threads", "bytes", "gbps"}) EXPECT_TRUE(j["sweep"][0].contains(k)) << k;
+  for (const char* k : {"level", "kernel", "threads", "gbps"})
+    EXPECT_TRUE(j["bandwidth"][0].contains(k)) << k;
+  for (const char* k : {"kernel", "threads", "bytes", "gbps"})
+    EXPECT_TRUE(j["sweep"][0].contains(k)) << k;
   for (const char* k : {"bytes", "ns"}) EXPECT_TRUE(j["latency"][0].contains(k)) << k;
 }
 

@@ -11,9 +11,9 @@ namespace {
 
 TEST(MergeCaches, PrimaryWins) {
   std::vector<std::string> notes;
-  const auto out = MergeCaches({{1, 48 << 10, 1, "hwloc", 0}, {2, 1 << 20, 1, "hwloc", 0},
-                                {3, 32 << 20, 8, "hwloc", 0}},
-                               {{1, 32 << 10, 1, "os", 0}}, &notes);
+  const auto out = MergeCaches(
+      {{1, 48 << 10, 1, "hwloc", 0}, {2, 1 << 20, 1, "hwloc", 0}, {3, 32 << 20, 8, "hwloc", 0}},
+      {{1, 32 << 10, 1, "os", 0}}, &notes);
   ASSERT_EQ(out.size(), 3u);
   EXPECT_EQ(out[0].size_bytes, 48u << 10);
   EXPECT_EQ(out[0].source, "hwloc");

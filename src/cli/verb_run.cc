@@ -1,0 +1,98 @@
+// `roofprof run`: the main job. Probe the machine, run the default kernels, write everything
+// (machine.json, kernels.json, report) into one folder, and print the tables.
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "probes/probe.h"
+#include "src/cli/common.h"
+#include "src/cli/kernels_common.h"
+#include "src/cli/verbs.h"
+#include "src/console.h"
+#include "src/error.h"
+#include "src/io.h"
+#include "src/kernel_runner.h"
+#include "src/report/report.h"
+#include "src/report/terminal.h"
+
+namespace roofprof::cli {
+namespace {
+
+class RunVerb : public Verb {
+ public:
+  CLI::App* Setup(CLI::App& app) override {
+    CLI::App* sub = app.add_subcommand(
+        "run",
+        "The main job: probe the machine, run the default LLM kernels, and write "
+        "machine.json, kernels.json and the report into one folder.");
+    sub->add_option("--out", out_, "output folder (default: roofprof-out)");
+    sub->add_option("--max-bytes", max_bytes_,
+                    "largest working set for the probe's sweeps, e.g. 512MiB (default: 4x the "
+                    "last-level cache, within a third of available memory)");
+    AddKernelOptions(sub, &kopts_);
+    sub->add_flag("--quiet", quiet_, "no progress on stderr");
+    return sub;
+  }
+
+  int Run() override {
+    CheckCreatableDirectory(out_, "--out");
+    const Topology topo = DetectTopology();
+    KernelRunOptions run = ResolveKernelOptions(kopts_, topo);
+    EnsureDirectory(out_);
+    const std::string machine_path = out_ + "/machine.json";
+    const std::string kernels_path = out_ + "/kernels.json";
+    Progress progress(quiet_);
+
+    ProbeOptions popt;
+    if (!max_bytes_.empty()) popt.max_bytes = ParseProbeMaxBytes(max_bytes_);
+    popt.quick = kopts_.quick;
+    popt.threads = run.threads;
+    popt.progress = [&](const std::string& s, double d) {
+      progress.Update("probe: " + s, 0.5 * d);
+    };
+    const Machine machine = RunProbe(topo, popt);
+    WriteFileAtomic(machine_path, MachineToJsonText(machine));
+
+    run.progress = [&](const std::string& s, double d) {
+      progress.Update("kernels: " + s, 0.5 + 0.5 * d);
+    };
+    KernelsFile results;
+    try {
+      RunKernels(machine, topo, run, &results);
+    } catch (const Interrupted&) {
+      progress.Finish();
+      if (!results.results.empty()) {
+        results.notes.push_back(fmt::format("interrupted: {} of {} kernels completed",
+                                            results.results.size(), run.jobs.size()));
+        WriteFileAtomic(kernels_path, KernelsToJsonText(results));
+      }
+      Say("kept " + machine_path + (results.results.empty() ? "" : " and " + kernels_path));
+      throw;
+    }
+    WriteFileAtomic(kernels_path, KernelsToJsonText(results));
+    const std::vector<std::string> report = WriteReport(machine, &results, out_);
+    progress.Finish();
+
+    std::cout << MachineContextText(machine) << "\n"
+              << ComputeTableText(machine) << "\n"
+              << BandwidthTableText(machine) << "\n"
+              << KernelsTableText(results) << "\n"
+              << TerminalRoofline(machine, &results, 100, 24, UnicodeLocale()) << "\n";
+    std::cout << "wrote " << machine_path << ", " << kernels_path;
+    for (const auto& f : report) std::cout << ", " << f;
+    std::cout << "\n";
+    return 0;
+  }
+
+ private:
+  std::string out_ = "roofprof-out";
+  std::string max_bytes_;
+  KernelCliOptions kopts_;
+  bool quiet_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Verb> MakeRunVerb() { return std::make_unique<RunVerb>(); }
+
+}  // namespace roofprof::cli

@@ -1,0 +1,132 @@
+// Classification on hand-computed cases: each resource binding once, ties, zero bytes, unknown
+// ceilings, and ceiling selection from a machine model.
+#include "src/roofline.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace roofprof {
+namespace {
+
+// Round numbers: 100 GFLOP/s; L1 400, L2 200, L3 100, DRAM 25 GB/s.
+Ceilings Simple() {
+  Ceilings c;
+  c.compute_gflops = 100;
+  c.gbps = {400, 200, 100, 25};
+  return c;
+}
+
+TEST(Classify, ComputeBound) {
+  // 1e9 flops -> 10 ms; bytes: 1e8 per level -> 0.25, 0.5, 1, 4 ms.
+  const auto r = Classify(1e9, 0.02, {1e8, 1e8, 1e8, 1e8}, Simple());
+  EXPECT_EQ(r.bound, "compute");
+  EXPECT_EQ(r.binding, 0);
+  EXPECT_DOUBLE_EQ(r.bound_seconds[0], 0.01);
+  EXPECT_DOUBLE_EQ(r.bound_seconds[4], 0.004);
+  EXPECT_DOUBLE_EQ(r.attainable_gflops, 100);
+  EXPECT_DOUBLE_EQ(r.efficiency, 0.5);
+  EXPECT_DOUBLE_EQ(r.ai[3], 10);
+  EXPECT_DOUBLE_EQ(r.carm_ai, 10);
+}
+
+TEST(Classify, EachLevelBindsOnce) {
+  // Tiny flops; make level l the slowest by giving it the most bytes relative to bandwidth.
+  const double flops = 1e6;  // 10 us
+  const std::array<std::array<double, 4>, 4> bytes = {{
+      {4e9, 1e6, 1e6, 1e6},  // L1: 10 ms
+      {1e6, 4e9, 1e6, 1e6},  // L2: 20 ms
+      {1e6, 1e6, 4e9, 1e6},  // L3: 40 ms
+      {1e6, 1e6, 1e6, 4e9},  // DRAM: 160 ms
+  }};
+  const double expect_s[4] = {0.01, 0.02, 0.04, 0.16};
+  for (int l = 0; l < 4; ++l) {
+    const auto r = Classify(flops, 1.0, bytes[static_cast<size_t>(l)], Simple());
+    EXPECT_EQ(r.bound, LevelName(l));
+    EXPECT_EQ(r.binding, l + 1);
+    EXPECT_DOUBLE_EQ(r.efficiency, expect_s[l]);
+    EXPECT_DOUBLE_EQ(r.attainable_gflops, flops / expect_s[l] / 1e9);
+  }
+}
+
+TEST(Classify, TiesGoToTheResourceNearerTheCore) {
+  // compute 10 ms == DRAM 10 ms (2.5e8 bytes at 25 GB/s): compute is named.
+  auto r = Classify(1e9, 0.01, {0, 0, 0, 2.5e8}, Simple());
+  EXPECT_EQ(r.bound, "compute");
+  EXPECT_DOUBLE_EQ(r.efficiency, 1.0);
+  // L2 == DRAM (both 10 ms): L2 is named.
+  r = Classify(1e3, 0.02, {0, 2e9, 0, 2.5e8}, Simple());
+  EXPECT_EQ(r.bound, "L2");
+}
+
+TEST(Classify, ZeroBytesAtALevel) {
+  // Data resident in L1: no L2/L3/DRAM traffic; AI there is infinite, not a division by zero.
+  const auto r = Classify(1e9, 0.02, {1e9, 0, 0, 0}, Simple());
+  EXPECT_EQ(r.bound, "compute");
+  EXPECT_EQ(r.bound_seconds[4], 0);
+  EXPECT_TRUE(std::isinf(r.ai[3]));
+  EXPECT_DOUBLE_EQ(r.ai[0], 1.0);
+}
+
+TEST(Classify, NoFlopsIsMemoryBound) {
+  const auto r = Classify(0, 0.1, {1e9, 1e9, 1e9, 1e9}, Simple());
+  EXPECT_EQ(r.bound, "DRAM");
+  EXPECT_DOUBLE_EQ(r.attainable_gflops, 0);
+  EXPECT_DOUBLE_EQ(r.ai[3], 0);
+}
+
+TEST(Classify, UnknownCeilingsAreNotGuessed) {
+  Ceilings c = Simple();
+  c.gbps[3] = 0;  // DRAM never measured
+  const auto r = Classify(1e6, 1.0, {0, 0, 0, 4e9}, c);
+  EXPECT_TRUE(std::isnan(r.bound_seconds[4]));
+  EXPECT_EQ(r.bound, "compute");  // the only bound it can state
+  const auto none = Classify(1e6, 1.0, {0, 0, 0, 0}, Ceilings{});
+  EXPECT_EQ(none.bound, "unknown");
+  EXPECT_TRUE(std::isnan(none.efficiency));
+}
+
+Machine TwoThreadMachine() {
+  Machine m;
+  m.cpu.clock_ghz = 3;
+  for (const int t : {1, 2}) {
+    m.compute.push_back({"fp32", "AVX3", "fma", t, 200.0 * t, 0, 0, 210.0 * t, "model"});
+    m.compute.push_back({"fp32", "AVX2", "fma", t, 100.0 * t, 0, 0, 0, "model"});
+    m.compute.push_back({"fp64", "AVX3", "fma", t, 100.0 * t, 0, 0, 0, "model"});
+    for (int l = 0; l < 4; ++l) {
+      // Private levels scale with threads; DRAM gains 1.5x from a second thread.
+      const double load = l == 3 ? (t == 1 ? 30 : 45) : 400.0 / (l + 1) * t;
+      m.bandwidth.push_back({LevelName(l), "load", t, load, 0, 1, 0, "AVX3"});
+      m.bandwidth.push_back({LevelName(l), "copy", t, 0.9 * load, 0, 1, 0, "AVX3"});
+    }
+  }
+  return m;
+}
+
+TEST(SelectCeilings, MatchesPrecisionThreadsAndIsa) {
+  const Machine m = TwoThreadMachine();
+  Ceilings c = SelectCeilings(m, "fp32", 2);
+  EXPECT_DOUBLE_EQ(c.compute_gflops, 400);
+  EXPECT_DOUBLE_EQ(c.theoretical_gflops, 420);
+  EXPECT_DOUBLE_EQ(c.gbps[0], 800);  // best of load/copy at L1 with 2 threads
+  EXPECT_DOUBLE_EQ(c.gbps[3], 45);
+  c = SelectCeilings(m, "fp32", 1, "AVX2");
+  EXPECT_DOUBLE_EQ(c.compute_gflops, 100);
+  c = SelectCeilings(m, "fp64", 1);
+  EXPECT_DOUBLE_EQ(c.compute_gflops, 100);
+  // Narrow weight formats compute in fp32.
+  EXPECT_DOUBLE_EQ(SelectCeilings(m, "bf16", 2).compute_gflops, 400);
+  EXPECT_DOUBLE_EQ(SelectCeilings(m, "q4_0", 1).compute_gflops, 200);
+}
+
+TEST(SelectCeilings, ScalesUnprobedThreadCounts) {
+  const Machine m = TwoThreadMachine();
+  const Ceilings c = SelectCeilings(m, "fp32", 4);
+  EXPECT_DOUBLE_EQ(c.compute_gflops, 800);  // scaled from 2 threads
+  EXPECT_NE(c.compute_label.find("scaled"), std::string::npos);
+  EXPECT_DOUBLE_EQ(c.gbps[0], 1600);  // private L1 scales
+  EXPECT_DOUBLE_EQ(c.gbps[3], 45);    // DRAM does not scale up
+}
+
+}  // namespace
+}  // namespace roofprof
