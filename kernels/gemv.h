@@ -1,6 +1,14 @@
 // Decode GEMV for m = 1..64 tokens: C[m x n] = A[m x k] * W[n x k]^T with W in f32, bf16, q8_0
 // or q4_0 (kernels/quant.h), f32 activations and f32 accumulation. Plain interface: blocking as
 // data, the call, the scalar reference and the thread partition.
+//
+// Activations for q8_0 and q4_0 stay f32: they are not quantized per block (ggml's q8_0
+// activation blocks and integer dot products are not used). Each 32-weight block is dequantized
+// to exact f32 values (q * d, (q - 8) * d) in registers and multiplied into f32 accumulators,
+// so every format matches the double reference on the dequantized weights within the f32 dot
+// bound (DotTolerance), and A is packed once per call as f32, in the decoder's lane order. The
+// price is decode work per weight (widen, convert or table lookup, scale), which on one Zen 5
+// thread caps q4_0 at ~22 GB/s of weight bytes even from L3.
 #ifndef ROOFPROF_KERNELS_GEMV_H_
 #define ROOFPROF_KERNELS_GEMV_H_
 

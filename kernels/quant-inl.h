@@ -94,7 +94,8 @@ struct DecodeBF16 {
 };
 
 // q8_0 {fp16 d; int8 qs[32]}: sub-vector v is qs[vN .. vN + N) widened to i32, converted and
-// scaled: exactly qs[i] * d in f32, as ggml's dequantizer computes it.
+// scaled: exactly qs[i] * d in f32, as ggml's dequantizer computes it. The activations it meets
+// are f32 (not quantized per block).
 struct DecodeQ8_0 {
   static constexpr WeightFormat kFormat = WeightFormat::kQ8_0;
   static constexpr size_t kUnitBytes = sizeof(BlockQ8_0);
@@ -118,7 +119,8 @@ struct DecodeQ8_0 {
 };
 
 // q4_0 {fp16 d; uint8 qs[16]}: the low nibbles are weights 0..15, the high ones 16..31, so the
-// sub-vectors of low nibbles come first and the order is the natural one.
+// sub-vectors of low nibbles come first and the order is the natural one. The activations it
+// meets are f32 (not quantized per block).
 struct DecodeQ4_0 {
   static constexpr WeightFormat kFormat = WeightFormat::kQ4_0;
   static constexpr size_t kUnitBytes = sizeof(BlockQ4_0);
