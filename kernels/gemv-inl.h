@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
+#include <limits>
 
 #include "hwy/cache_control.h"
 #include "hwy/highway.h"
@@ -68,7 +69,11 @@ struct TileArgs {
   size_t ldc;   // null: store the partial sums to acc
   size_t valid_tokens;
   ptrdiff_t prefetch;  // prefetch w + r * w_stride + prefetch for each unit read; 0: none
-  uint32_t zero;       // 0 (see Launder)
+  // From this many bytes into the tile on, add prefetch_wrap: the prefetch has run past the
+  // rows' end and continues in the next tile's rows (streaming rows shorter than the distance).
+  size_t prefetch_wrap_at;
+  ptrdiff_t prefetch_wrap;
+  uint32_t zero;  // 0 (see Launder)
 };
 
 // Named accumulators acc<r>_<t> and decoded rows w<r> (no arrays of vectors: SVE and RVV
@@ -177,9 +182,12 @@ HWY_NOINLINE void GemvTile(const Policy& pol, const TileArgs& args) {
   size_t u = 0;
   if (args.prefetch != 0) {
     for (; u + kUnitsPerLine <= args.units; u += kUnitsPerLine) {
+      const size_t at = u * Policy::kUnitBytes + static_cast<size_t>(args.prefetch);
+      const ptrdiff_t ahead =
+          args.prefetch + (at >= args.prefetch_wrap_at ? args.prefetch_wrap : 0);
       for (size_t r = 0; r < R; ++r) {
         for (size_t b = 0; b < Policy::kUnitBytes; b += kPrefetchLine) {
-          hwy::Prefetch(w + r * args.w_stride + args.prefetch + b);
+          hwy::Prefetch(w + r * args.w_stride + ahead + b);
         }
       }
       for (size_t i = 0; i < kUnitsPerLine; ++i, w += Policy::kUnitBytes, ap += kDecodeUnit) {
@@ -339,8 +347,16 @@ void GemvRun(const Policy& pol, const GemvCall& call, const GemvBlocking& b, voi
           // next k-block, reached after the panel's other row groups; from the last k-block,
           // the first k-block of the rows one panel further down, so none starts cold.
           ptrdiff_t prefetch = 0;
+          size_t wrap_at = std::numeric_limits<size_t>::max();
+          ptrdiff_t wrap = 0;
           if (b.streaming()) {
+            // Rows shorter than the distance (q4_0 at k = 4096: 2304 B; q8_0: 4352 B) would
+            // otherwise prefetch their own tile's next rows, already loaded, and every tile
+            // would start cold: past the row's end, row i of the next tile (R rows further)
+            // at the same lead.
             prefetch = static_cast<ptrdiff_t>(kStreamPrefetchBytes);
+            wrap_at = row_bytes;
+            wrap = static_cast<ptrdiff_t>((rows - 1) * static_cast<int64_t>(row_bytes));
           } else if (!last_block) {
             prefetch = chunk_bytes;
           } else if (r + b.panel_rows < r_end) {
@@ -363,6 +379,8 @@ void GemvRun(const Policy& pol, const GemvCall& call, const GemvBlocking& b, voi
             ta.valid_tokens =
                 static_cast<size_t>(std::min<int64_t>(b.tokens, call.m - g * b.tokens));
             ta.prefetch = g == 0 ? prefetch : 0;  // later groups find the block in L1
+            ta.prefetch_wrap_at = wrap_at;
+            ta.prefetch_wrap = wrap;
             ta.zero = 0;
             tile(pol, ta);
           }
