@@ -8,12 +8,16 @@ namespace roofprof {
 // once, in the order `roofprof kernels` runs and lists them.
 void RegisterGemmKernels(std::vector<KernelInfo>* out);
 void RegisterGemvKernels(std::vector<KernelInfo>* out);
+void RegisterAttentionKernels(std::vector<KernelInfo>* out);
+void RegisterFfnKernels(std::vector<KernelInfo>* out);
 
 const std::vector<KernelInfo>& KernelRegistry() {
   static const std::vector<KernelInfo> registry = [] {
     std::vector<KernelInfo> r;
     RegisterGemmKernels(&r);
     RegisterGemvKernels(&r);
+    RegisterAttentionKernels(&r);
+    RegisterFfnKernels(&r);
     return r;
   }();
   return registry;

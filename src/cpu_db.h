@@ -18,6 +18,19 @@ struct CoreSpec {
   std::string why_unknown;          // when !known: what was seen
 };
 
+// A recognised core's entry.
+inline CoreSpec KnownCore(const char* name, int fma_pipes, int add_pipes, bool separate_add_pipes,
+                          int datapath_bits) {
+  CoreSpec s;
+  s.known = true;
+  s.name = name;
+  s.fma_pipes = fma_pipes;
+  s.add_pipes = add_pipes;
+  s.separate_add_pipes = separate_add_pipes;
+  s.datapath_bits = datapath_bits;
+  return s;
+}
+
 // Recognises the core this process runs on (x86 CPUID, Arm MIDR, ...). Never throws.
 CoreSpec RecognizeCore();
 

@@ -2,6 +2,7 @@
 #include "src/json_util.h"
 
 #include <cmath>
+#include <cstdio>
 
 #include "src/error.h"
 
@@ -81,8 +82,9 @@ double JsonCursor::Number(double lo, double hi) const {
   const double d = v_.get<double>();
   if (!std::isfinite(d)) Fail("not a finite number");
   if (d < lo || d > hi) {
-    Fail("value " + std::to_string(d) + " out of range [" + std::to_string(lo) + ", " +
-         std::to_string(hi) + "]");
+    char text[96];
+    std::snprintf(text, sizeof text, "value %g out of range [%g, %g]", d, lo, hi);
+    Fail(text);
   }
   return d;
 }

@@ -11,18 +11,6 @@
 namespace roofprof {
 namespace {
 
-// Nearest thread count probed for this (precision) compute or any bandwidth entry.
-int NearestThreads(const std::vector<int>& have, int want) {
-  int best = -1;
-  for (const int t : have) {
-    if (best < 0 || std::abs(t - want) < std::abs(best - want) ||
-        (std::abs(t - want) == std::abs(best - want) && t > best)) {
-      best = t;
-    }
-  }
-  return best;
-}
-
 std::string MapPrecision(const Machine& m, const std::string& precision) {
   const auto has = [&](const std::string& p) {
     for (const auto& c : m.compute) {
@@ -42,6 +30,17 @@ std::string MapPrecision(const Machine& m, const std::string& precision) {
 }  // namespace
 
 const char* ResourceName(int i) { return i == 0 ? "compute" : LevelName(i - 1); }
+
+int NearestThreads(const std::vector<int>& have, int want) {
+  int best = -1;
+  for (const int t : have) {
+    if (best < 0 || std::abs(t - want) < std::abs(best - want) ||
+        (std::abs(t - want) == std::abs(best - want) && t > best)) {
+      best = t;
+    }
+  }
+  return best;
+}
 
 Ceilings SelectCeilings(const Machine& m, const std::string& precision, int threads,
                         const std::string& isa) {

@@ -49,6 +49,9 @@ struct Classification {
 Classification Classify(double flops, double seconds, const std::array<double, kNumLevels>& bytes,
                         const Ceilings& c);
 
+// The probed thread count nearest to `want` (ties to the larger); -1 when `have` is empty.
+int NearestThreads(const std::vector<int>& have, int want);
+
 // Name of bound_seconds index i: "compute", "L1", ..., "DRAM".
 const char* ResourceName(int i);
 

@@ -8,19 +8,6 @@
 namespace roofprof {
 namespace {
 
-// FP adds issue on the same pipes as FMAs on every Arm design below (no separate FADD pipes
-// as on AMD Zen), so add_pipes == fma_pipes.
-CoreSpec Make(const char* name, int fma_pipes, int datapath_bits) {
-  CoreSpec s;
-  s.known = true;
-  s.name = name;
-  s.fma_pipes = fma_pipes;
-  s.add_pipes = fma_pipes;
-  s.separate_add_pipes = false;
-  s.datapath_bits = datapath_bits;
-  return s;
-}
-
 struct Entry {
   uint32_t implementer;
   uint32_t part;
@@ -103,7 +90,9 @@ std::vector<ArmCoreId> ParseArmCpuinfo(const std::string& cpuinfo) {
 CoreSpec ArmCoreSpec(const ArmCoreId& id) {
   for (const Entry& e : kTable) {
     if (e.implementer == id.implementer && e.part == id.part) {
-      return Make(e.name, e.fma_pipes, e.datapath_bits);
+      // FP adds issue on the same pipes as FMAs on every Arm design in the table (no separate
+      // FADD pipes as on AMD Zen), so add_pipes == fma_pipes.
+      return KnownCore(e.name, e.fma_pipes, e.fma_pipes, false, e.datapath_bits);
     }
   }
   CoreSpec unknown;

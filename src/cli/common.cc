@@ -71,6 +71,30 @@ Machine LoadOrProbeMachine(const std::string& path, const Topology& topo, int th
   return m;
 }
 
+const CLI::Validator& WholeNumberAtLeastOne() {
+  static const CLI::Validator v(
+      [](std::string& text) -> std::string {
+        const bool digits = !text.empty() && text.size() <= 9 &&
+                            text.find_first_not_of("0123456789") == std::string::npos;
+        if (digits && std::stol(text) >= 1) return "";
+        return "must be a whole number of at least 1, not '" + text + "'";
+      },
+      "INT>=1");
+  return v;
+}
+
+const CLI::Validator& PositiveAmount() {
+  static const CLI::Validator v(
+      [](std::string& text) -> std::string {
+        char* end = nullptr;
+        const double x = text.empty() ? 0 : std::strtod(text.c_str(), &end);
+        if (end != nullptr && *end == '\0' && std::isfinite(x) && x > 0) return "";
+        return "must be a positive number such as 2.4e12, not '" + text + "'";
+      },
+      "NUMBER>0");
+  return v;
+}
+
 uint64_t ParseProbeMaxBytes(const std::string& text) {
   const uint64_t bytes = ParseSize(text, "--max-bytes");
   if (bytes < (1u << 20))

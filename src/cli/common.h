@@ -28,6 +28,11 @@ class Progress {
   size_t last_width_ = 0;
 };
 
+// Option checks with plain messages ("--threads: must be a whole number of at least 1, not
+// 'two'"): a count, and a positive amount such as 2.4e12.
+const CLI::Validator& WholeNumberAtLeastOne();
+const CLI::Validator& PositiveAmount();
+
 // Checks a --threads value against what this process may use; 0 means "all usable".
 int ResolveThreads(int requested, const Topology& topo);
 

@@ -16,7 +16,7 @@ void AddKernelOptions(CLI::App* sub, KernelCliOptions* o) {
                   "shape for the one kernel given with --only, e.g. m=4,n=4096,k=4096 "
                   "(missing dimensions take the kernel's defaults)");
   sub->add_option("--threads", o->threads, "threads (default: every usable CPU)")
-      ->check(CLI::PositiveNumber);
+      ->check(WholeNumberAtLeastOne());
   sub->add_option("--isa", o->isa, "Highway target to run on, e.g. AVX2 (default: the best)");
   sub->add_option("--baseline", o->baseline,
                   "also run a library's equivalent where it has one: openblas");

@@ -34,25 +34,26 @@ class ModelVerb : public Verb {
         "per step from its dimensions, time and tokens/s bounds, the batch that reaches "
         "the ridge, and what a weight or KV format would change.");
     sub->add_option("--preset", preset_, "a known model: " + Join(LlmPresetNames()));
-    sub->add_option("--layers", spec_.layers, "transformer layers")->check(CLI::PositiveNumber);
-    sub->add_option("--hidden", spec_.hidden, "hidden size")->check(CLI::PositiveNumber);
+    sub->add_option("--layers", spec_.layers, "transformer layers")->check(WholeNumberAtLeastOne());
+    sub->add_option("--hidden", spec_.hidden, "hidden size")->check(WholeNumberAtLeastOne());
     sub->add_option("--ffn", spec_.ffn, "FFN intermediate size (gated, 3 matrices)")
-        ->check(CLI::PositiveNumber);
-    sub->add_option("--heads", spec_.heads, "attention heads")->check(CLI::PositiveNumber);
-    sub->add_option("--kv-heads", spec_.kv_heads, "KV heads (GQA/MQA)")->check(CLI::PositiveNumber);
-    sub->add_option("--head-dim", spec_.head_dim, "head dimension")->check(CLI::PositiveNumber);
-    sub->add_option("--vocab", spec_.vocab, "vocabulary size")->check(CLI::PositiveNumber);
+        ->check(WholeNumberAtLeastOne());
+    sub->add_option("--heads", spec_.heads, "attention heads")->check(WholeNumberAtLeastOne());
+    sub->add_option("--kv-heads", spec_.kv_heads, "KV heads (GQA/MQA)")
+        ->check(WholeNumberAtLeastOne());
+    sub->add_option("--head-dim", spec_.head_dim, "head dimension")->check(WholeNumberAtLeastOne());
+    sub->add_option("--vocab", spec_.vocab, "vocabulary size")->check(WholeNumberAtLeastOne());
     sub->add_option("--weights", weights_,
                     "weight format: f32, bf16, f16, q8_0, q4_0 (default q4_0)");
     sub->add_option("--kv", kv_, "KV cache format: f32, f16, bf16 (default f16)");
     sub->add_option("--batch", batch_, "decode batch sizes, comma-separated (default 1,4,16,64)");
     sub->add_option("--context", context_, "KV context length per sequence (default 2048)")
-        ->check(CLI::PositiveNumber);
+        ->check(WholeNumberAtLeastOne());
     sub->add_option("--prompt", prompt_, "prefill prompt length (default 512)")
-        ->check(CLI::PositiveNumber);
+        ->check(WholeNumberAtLeastOne());
     sub->add_option("--machine", machine_, "machine.json (default: a quick probe first)");
     sub->add_option("--threads", threads_, "threads (default: every usable CPU)")
-        ->check(CLI::PositiveNumber);
+        ->check(WholeNumberAtLeastOne());
     sub->add_option("--json", json_, "write the analysis here ('-' for stdout)");
     sub->add_flag("--quiet", quiet_, "no progress on stderr");
     return sub;

@@ -24,7 +24,7 @@ class ProbeVerb : public Verb {
         "machine.json (--json).");
     sub->add_flag("--quick", quick_, "coarser and faster (about 15 s instead of about a minute)");
     sub->add_option("--threads", threads_, "the 'all threads' count (default: every usable CPU)")
-        ->check(CLI::PositiveNumber);
+        ->check(WholeNumberAtLeastOne());
     sub->add_option("--json", json_, "write the machine model here ('-' for stdout)");
     sub->add_option("--max-bytes", max_bytes_,
                     "largest working set for the sweeps, e.g. 512MiB (default: 4x the last-level "

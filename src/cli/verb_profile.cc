@@ -23,12 +23,12 @@ class ProfileVerb : public Verb {
         "with the roofprof marker API, on the roofline. Counts come from you "
         "(--flops/--bytes, roofprof_region_add_work) and are labelled 'user'.");
     sub->add_option("--flops", flops_, "FLOPs the whole run performs (e.g. 2.4e12)")
-        ->check(CLI::PositiveNumber);
+        ->check(PositiveAmount());
     sub->add_option("--bytes", bytes_, "DRAM bytes the whole run moves (e.g. 48GB)");
     sub->add_option("--precision", precision_,
                     "arithmetic to compare with: fp32 (default) or fp64");
     sub->add_option("--threads", threads_, "threads the program uses (default: every usable CPU)")
-        ->check(CLI::PositiveNumber);
+        ->check(WholeNumberAtLeastOne());
     sub->add_option("--machine", machine_, "machine.json (default: a quick probe first)");
     sub->add_option("--json", json_,
                     "write results here (kernels.json layout, so 'roofprof "

@@ -67,18 +67,6 @@ std::string ChartPrecision(const Machine& m, const std::string& p) {
   return p.empty() ? "fp32" : p;
 }
 
-// Nearest probed count, ties to the larger (as SelectCeilings); -1 when none.
-int NearestThreads(const std::set<int>& have, int want) {
-  int best = -1;
-  for (const int t : have) {
-    if (best < 0 || std::abs(t - want) < std::abs(best - want) ||
-        (std::abs(t - want) == std::abs(best - want) && t > best)) {
-      best = t;
-    }
-  }
-  return best;
-}
-
 // Best of the single-op-type peaks (fma, or mul+add where there is no FMA) for one ISA.
 const ComputeCeiling* BestOp(const Machine& m, const std::string& p, const std::string& isa,
                              int threads) {
@@ -288,7 +276,7 @@ RooflineData BuildRoofline(const Machine& m, const KernelsFile* k, int threads) 
     for (const auto& c : m.compute) {
       if (c.precision == p) counts.insert(c.threads);
     }
-    const int ct = NearestThreads(counts, T);
+    const int ct = NearestThreads(std::vector<int>(counts.begin(), counts.end()), T);
     if (ct < 0) continue;
     const double scale = static_cast<double>(T) / ct;
     const std::string scaled = ct == T ? "" : " (scaled from " + Threads(ct) + ")";

@@ -71,6 +71,9 @@ TEST_P(CliErrors, OneLineAndNoFiles) {
   }
   const CliResult r = RunProcess(args, 60, dir.path());
   ASSERT_FALSE(r.timed_out) << b.name;
+  // Kept in the test report (--gtest_output) as the table of bad inputs and their answers.
+  RecordProperty("exit_status", r.status);
+  RecordProperty("stderr", r.err);
   EXPECT_EQ(r.status, b.status) << b.name << ": " << r.err;
   // Exactly one line on stderr, starting with the tool's name.
   ASSERT_FALSE(r.err.empty()) << b.name;
@@ -85,8 +88,8 @@ const BadInput kBadInputs[] = {
     {"no_verb", {}, 2, "A subcommand is required"},
     {"unknown_verb", {"frobnicate"}, 2, "unknown verb 'frobnicate'"},
     {"unknown_option", {"probe", "--bogus"}, 2, "--bogus"},
-    {"threads_zero", {"probe", "--threads", "0"}, 2, "--threads"},
-    {"threads_text", {"probe", "--threads", "two"}, 2, "--threads"},
+    {"threads_zero", {"probe", "--threads", "0"}, 2, "--threads: must be a whole number"},
+    {"threads_text", {"probe", "--threads", "two"}, 2, "not 'two'"},
     {"threads_too_many", {"probe", "--threads", "100000"}, 2, "more than the"},
     {"size_bad_unit", {"probe", "--max-bytes", "12XB"}, 2, "unknown unit 'XB'"},
     {"size_negative", {"probe", "--max-bytes", "-5"}, 2, "not a valid size"},
@@ -125,6 +128,16 @@ const BadInput kBadInputs[] = {
      {"kernels", "--machine", "{d}/machine.json", "--only", "x", "--shape", "m=-1"},
      2,
      "--shape"},
+    {"shape_unknown_dim",
+     {"kernels", "--machine", "{d}/machine.json", "--only", "gemm_f32", "--shape", "q=4"},
+     2,
+     "'q'"},
+    {"shape_too_large",
+     {"kernels", "--machine", "{d}/machine.json", "--only", "gemm_f32", "--shape",
+      "m=4000000,n=4000000,k=4000000"},
+     2,
+     "memory"},
+    {"flops_negative", {"profile", "--flops", "-3", "--", "true"}, 2, "must be a positive"},
     {"isa_unknown", {"kernels", "--machine", "{d}/machine.json", "--isa", "AVX9"}, 2, "--isa"},
     {"baseline_unknown",
      {"kernels", "--machine", "{d}/machine.json", "--baseline", "mkl"},

@@ -103,6 +103,14 @@ Machine TwoThreadMachine() {
   return m;
 }
 
+TEST(NearestThreads, NearestThenLarger) {
+  EXPECT_EQ(NearestThreads({}, 4), -1);
+  EXPECT_EQ(NearestThreads({1, 2, 16}, 2), 2);
+  EXPECT_EQ(NearestThreads({1, 16}, 6), 1);
+  EXPECT_EQ(NearestThreads({1, 16}, 12), 16);
+  EXPECT_EQ(NearestThreads({2, 4}, 3), 4);  // a tie goes to the larger count
+}
+
 TEST(SelectCeilings, MatchesPrecisionThreadsAndIsa) {
   const Machine m = TwoThreadMachine();
   Ceilings c = SelectCeilings(m, "fp32", 2);

@@ -1,0 +1,852 @@
+// Per-target attention code: decode over a KV cache (one pass per K/V tile serving a block of
+// query heads) and causal prefill, naive (score matrix in memory) and flash (online softmax).
+// Arrays of vectors are not allowed for SVE/RVV (sizeless types), hence the named accumulators.
+#if defined(ROOFPROF_KERNELS_ATTENTION_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef ROOFPROF_KERNELS_ATTENTION_INL_H_
+#undef ROOFPROF_KERNELS_ATTENTION_INL_H_
+#else
+#define ROOFPROF_KERNELS_ATTENTION_INL_H_
+#endif
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+
+#include "hwy/cache_control.h"
+#include "hwy/contrib/math/math-inl.h"
+#include "hwy/highway.h"
+#include "kernels/attention.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace roofprof {
+namespace HWY_NAMESPACE {
+namespace attn {
+namespace hn = hwy::HWY_NAMESPACE;
+
+using DF = hn::ScalableTag<float>;
+using VF = hn::Vec<DF>;
+
+constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+// Vectors of head_dim per step of the decode PV accumulation: 4 heads x 4 vectors = 16
+// accumulators + 4 V vectors + 1 broadcast = 21 of 32 registers (AVX-512, NEON, SVE); 4 x 2
+// = 8 + 2 + 1 = 11 of 16 on SSE4/AVX2. Per cached row and step, kDecodeVecs loads and 4
+// broadcasts feed 4 x kDecodeVecs FMAs.
+#if HWY_TARGET == HWY_SSSE3 || HWY_TARGET == HWY_SSE4 || HWY_TARGET == HWY_AVX2
+constexpr size_t kDecodeVecs = 2;
+#else
+constexpr size_t kDecodeVecs = 4;
+#endif
+// K rows per step of the decode scores: 4 rows x 4 heads = 16 accumulators + 4 K vectors +
+// 4 query vectors = 24 of 32 registers; 2 x 4 = 8 + 2 + 4 = 14 of 16 on SSE4/AVX2. Each K
+// vector feeds 4 FMAs and each query vector kScoreRows.
+#if HWY_TARGET == HWY_SSSE3 || HWY_TARGET == HWY_SSE4 || HWY_TARGET == HWY_AVX2
+constexpr size_t kScoreRows = 2;
+#else
+constexpr size_t kScoreRows = 4;
+#endif
+// Prefetch granularity: the cache line of every current x86 and Arm server core.
+constexpr size_t kCacheLine = 64;
+
+// Vectors per micro-tile row in the prefill products (see kPrefillMicroRows): 4 with 32
+// vector registers, 2 with 16.
+#if HWY_TARGET == HWY_SSSE3 || HWY_TARGET == HWY_SSE4 || HWY_TARGET == HWY_AVX2
+constexpr size_t kMicroVecs = 2;
+#else
+constexpr size_t kMicroVecs = 4;
+#endif
+
+// ------------------------------------------------------------------------------------------
+// KV element formats: widen one vector (or one element) of a cache row to f32. The arithmetic
+// below is written once against these policies.
+struct KvF32 {
+  using T = float;
+  static constexpr bool kVectorLoad = true;
+  static HWY_INLINE VF Load(DF d, const float* HWY_RESTRICT p) { return hn::LoadU(d, p); }
+  static HWY_INLINE float Scalar(const float* p) { return *p; }
+};
+
+#if HWY_HAVE_FLOAT16
+struct KvF16 {
+  using T = uint16_t;
+  static constexpr bool kVectorLoad = true;
+  static HWY_INLINE VF Load(DF d, const uint16_t* HWY_RESTRICT p) {
+    const hn::Rebind<hwy::float16_t, DF> dh;
+    return hn::PromoteTo(d, hn::LoadU(dh, reinterpret_cast<const hwy::float16_t*>(p)));
+  }
+  static HWY_INLINE float Scalar(const uint16_t* p) { return F16BitsToF32(*p); }
+};
+#endif
+
+// ------------------------------------------------------------------------------------------
+// Decode.
+
+// Scratch layout of one decode thread (floats, each part 64-byte aligned).
+struct DecodeScratch {
+  float* qs;      // [group][D] queries scaled by 1/sqrt(D)
+  float* acc;     // [group][D] unnormalised output
+  float* m;       // [group] running max of the scores
+  float* l;       // [group] running sum of exp(score - max)
+  float* scores;  // [tile_rows][kDecodeGroupBlock] scores, then weights, of one head block
+  float* ktile;   // [tile_rows][D] f32 copy of a K tile (scalar f16 path)
+  float* vtile;   // [tile_rows][D]
+};
+
+inline size_t RoundUp16(size_t n) { return (n + 15) / 16 * 16; }
+
+inline DecodeScratch CarveDecodeScratch(const AttnDecodeDims& dims, float* base) {
+  const size_t gd = static_cast<size_t>(dims.group() * dims.head_dim);
+  const size_t g = static_cast<size_t>(dims.group());
+  const size_t rows = static_cast<size_t>(DecodeTileRows(dims));
+  const size_t tile = rows * static_cast<size_t>(dims.head_dim);
+  DecodeScratch s;
+  s.qs = base;
+  s.acc = s.qs + RoundUp16(gd);
+  s.m = s.acc + RoundUp16(gd);
+  s.l = s.m + RoundUp16(g);
+  s.scores = s.l + RoundUp16(g);
+  s.ktile = s.scores + RoundUp16(static_cast<size_t>(kDecodeGroupBlock) * rows);
+  s.vtile = s.ktile + RoundUp16(tile);
+  return s;
+}
+
+// out[i] = sum of the lanes of v_i, i = 0..3: the horizontal sums each decode score needs
+// (row-major K puts head_dim along the lanes). One SumOfLanes per score costs a full
+// shuffle-and-add tree each (~9 instructions on AVX-512); here two interleave-add steps
+// leave each 128-bit block holding partial sums of all four vectors, and the blocks are then
+// added as 4-lane vectors: ~4 instructions per score. Needs whole 128-bit blocks (and a
+// bounded vector length for the block buffer): other targets reduce one vector at a time.
+HWY_INLINE void SumOfLanes4(DF d, VF v0, VF v1, VF v2, VF v3, float* HWY_RESTRICT out) {
+#if HWY_TARGET != HWY_SCALAR && HWY_MAX_BYTES <= 256
+  if (hn::Lanes(d) >= 4) {
+    const hn::Repartition<uint64_t, DF> d64;
+    // Per block: (v0[0]+v0[2], v1[0]+v1[2], v0[1]+v0[3], v1[1]+v1[3]), likewise v2, v3.
+    const VF s01 = hn::Add(hn::InterleaveLower(d, v0, v1), hn::InterleaveUpper(d, v0, v1));
+    const VF s23 = hn::Add(hn::InterleaveLower(d, v2, v3), hn::InterleaveUpper(d, v2, v3));
+    const auto w01 = hn::BitCast(d64, s01);
+    const auto w23 = hn::BitCast(d64, s23);
+    // Per block: partial sums of (v0, v1, v2, v3).
+    const VF sum = hn::Add(hn::BitCast(d, hn::InterleaveLower(d64, w01, w23)),
+                           hn::BitCast(d, hn::InterleaveUpper(d64, w01, w23)));
+    HWY_ALIGN float blocks[HWY_MAX_BYTES / sizeof(float)];
+    hn::Store(sum, d, blocks);
+    const hn::CappedTag<float, 4> d4;
+    auto total = hn::Load(d4, blocks);
+    for (size_t b = 4; b < hn::Lanes(d); b += 4) total = hn::Add(total, hn::Load(d4, blocks + b));
+    hn::StoreU(total, d4, out);
+    return;
+  }
+#endif
+  out[0] = hn::GetLane(hn::SumOfLanes(d, v0));
+  out[1] = hn::GetLane(hn::SumOfLanes(d, v1));
+  out[2] = hn::GetLane(hn::SumOfLanes(d, v2));
+  out[3] = hn::GetLane(hn::SumOfLanes(d, v3));
+}
+
+// Prefetches row t of the next tile of K and V: one tile (32 KiB) ahead, the memory stream
+// has its lines in flight before the loads need them, and the V tile, which DecodeAccumulate
+// walks a column block at a time (strided), is already in cache when it does.
+template <class T>
+HWY_INLINE void PrefetchRow(const T* k, const T* v, size_t row_bytes) {
+  const char* pk = reinterpret_cast<const char*>(k);
+  const char* pv = reinterpret_cast<const char*>(v);
+  size_t off = 0;
+  for (; off + 2 * kCacheLine <= row_bytes; off += 2 * kCacheLine) {
+    hwy::Prefetch(pk + off);
+    hwy::Prefetch(pv + off);
+    hwy::Prefetch(pk + off + kCacheLine);
+    hwy::Prefetch(pv + off + kCacheLine);
+  }
+  if (off < row_bytes) {
+    hwy::Prefetch(pk + off);
+    hwy::Prefetch(pv + off);
+  }
+}
+
+// Accumulators of DecodeScores, row r and head g.
+// clang-format off
+#define RP_SC_ACC(M) \
+  M(0, 0) M(0, 1) M(0, 2) M(0, 3) M(1, 0) M(1, 1) M(1, 2) M(1, 3) \
+  M(2, 0) M(2, 1) M(2, 2) M(2, 3) M(3, 0) M(3, 1) M(3, 2) M(3, 3)
+// clang-format on
+#define RP_SC_DECL(r, g) VF a##r##g = hn::Zero(d);
+#define RP_SC_FMA(r, g) \
+  if constexpr ((r) < kScoreRows && (g) < kG) a##r##g = hn::MulAdd(x##g, k##r, a##r##g);
+
+// p[t * kG + g] = qs_g . K_t for kG query heads and nt rows (the [row][head] layout puts each
+// reduction's four sums side by side). Each K vector is loaded (and widened) once for all kG
+// heads and each query vector once for kScoreRows rows. Rows t < pf_rows also prefetch row t
+// of the next tile (pf_k, pf_v).
+template <class Kv, int kG>
+HWY_INLINE void DecodeScores(DF d, const float* HWY_RESTRICT qs, size_t dim,
+                             const typename Kv::T* HWY_RESTRICT k, size_t nt, float* HWY_RESTRICT p,
+                             const typename Kv::T* pf_k, const typename Kv::T* pf_v,
+                             size_t pf_rows) {
+  const size_t lanes = hn::Lanes(d);
+  const size_t row_bytes = dim * sizeof(typename Kv::T);
+  const float* q0p = qs;
+  const float* q1p = kG > 1 ? qs + dim : qs;
+  const float* q2p = kG > 2 ? qs + 2 * dim : qs;
+  const float* q3p = kG > 3 ? qs + 3 * dim : qs;
+  for (size_t t = 0; t < nt; t += kScoreRows) {
+    const size_t rows = std::min(kScoreRows, nt - t);  // short last step repeats its last row
+    for (size_t r = t; r < t + rows && r < pf_rows; ++r) {
+      PrefetchRow(pf_k + r * dim, pf_v + r * dim, row_bytes);
+    }
+    const typename Kv::T* k0p = k + t * dim;
+    const typename Kv::T* k1p = rows > 1 ? k0p + dim : k0p;
+    const typename Kv::T* k2p = rows > 2 ? k0p + 2 * dim : k1p;
+    const typename Kv::T* k3p = rows > 3 ? k0p + 3 * dim : k2p;
+    RP_SC_ACC(RP_SC_DECL)
+    size_t i = 0;
+    for (; i + lanes <= dim; i += lanes) {
+      const VF k0 = Kv::Load(d, k0p + i);
+      VF k1 = k0, k2 = k0, k3 = k0;
+      if constexpr (kScoreRows > 1) k1 = Kv::Load(d, k1p + i);
+      if constexpr (kScoreRows > 2) k2 = Kv::Load(d, k2p + i);
+      if constexpr (kScoreRows > 3) k3 = Kv::Load(d, k3p + i);
+      const VF x0 = hn::LoadU(d, q0p + i);
+      const VF x1 = hn::LoadU(d, q1p + i);
+      const VF x2 = hn::LoadU(d, q2p + i);
+      const VF x3 = hn::LoadU(d, q3p + i);
+      RP_SC_ACC(RP_SC_FMA)
+    }
+    // sums[r * kG + g]: head g's score for row t + r.
+    float sums[16];
+    if constexpr (kG == 4) {
+      SumOfLanes4(d, a00, a01, a02, a03, sums);
+      if constexpr (kScoreRows > 1) SumOfLanes4(d, a10, a11, a12, a13, sums + 4);
+      if constexpr (kScoreRows > 2) SumOfLanes4(d, a20, a21, a22, a23, sums + 8);
+      if constexpr (kScoreRows > 3) SumOfLanes4(d, a30, a31, a32, a33, sums + 12);
+    } else if constexpr (kG == 2) {
+      SumOfLanes4(d, a00, a01, a10, a11, sums);
+      if constexpr (kScoreRows > 2) SumOfLanes4(d, a20, a21, a30, a31, sums + 4);
+    } else {
+      SumOfLanes4(d, a00, a10, a20, a30, sums);
+    }
+    for (; i < dim; ++i) {  // head_dim not a multiple of the vector length
+      const float* q[4] = {q0p, q1p, q2p, q3p};
+      const typename Kv::T* kr[4] = {k0p, k1p, k2p, k3p};
+      for (size_t r = 0; r < kScoreRows; ++r) {
+        const float kf = Kv::Scalar(kr[r] + i);
+        for (int g = 0; g < kG; ++g) sums[r * kG + static_cast<size_t>(g)] += q[g][i] * kf;
+      }
+    }
+    for (size_t j = 0; j < rows * kG; ++j) p[t * kG + j] = sums[j];
+  }
+}
+
+#undef RP_SC_ACC
+#undef RP_SC_DECL
+#undef RP_SC_FMA
+
+// Accumulators of DecodeColumns, head g and vector c.
+// clang-format off
+#define RP_DEC_ACC(M) \
+  M(0, 0) M(0, 1) M(0, 2) M(0, 3) M(1, 0) M(1, 1) M(1, 2) M(1, 3) \
+  M(2, 0) M(2, 1) M(2, 2) M(2, 3) M(3, 0) M(3, 1) M(3, 2) M(3, 3)
+// clang-format on
+#define RP_DEC_LOAD(g, c)                                                     \
+  VF acc##g##c = hn::Zero(d);                                                 \
+  if constexpr ((g) < kG && (c) < kV) {                                       \
+    acc##g##c = hn::Mul(hn::LoadU(d, o##g + (c)*lanes), hn::Set(d, corr[g])); \
+  }
+#define RP_DEC_FMA(g, c) \
+  if constexpr ((g) < kG && (c) < kV) acc##g##c = hn::MulAdd(w##g, v##c, acc##g##c);
+#define RP_DEC_STORE(g, c) \
+  if constexpr ((g) < kG && (c) < kV) hn::StoreU(acc##g##c, d, o##g + (c)*lanes);
+
+// Columns [0, kV vectors) of acc_g = corr_g acc_g + sum_t p[t kG + g] V_t for kG heads (o_g:
+// the heads' accumulators at the first column, v: V at the first column). The rescale by
+// corr_g (the online softmax's exp(m_old - m_new)) rides on the accumulator loads. Each V
+// vector is loaded (and widened) once for all kG heads, each broadcast weight serves kV
+// vectors.
+template <class Kv, int kG, int kV>
+HWY_INLINE void DecodeColumns(DF d, const float* HWY_RESTRICT p, const float* corr,
+                              const typename Kv::T* HWY_RESTRICT v, size_t nt, size_t dim,
+                              float* o0, float* o1, float* o2, float* o3) {
+  const size_t lanes = hn::Lanes(d);
+  RP_DEC_ACC(RP_DEC_LOAD)
+  for (size_t t = 0; t < nt; ++t, v += dim, p += kG) {
+    const VF v0 = Kv::Load(d, v);
+    VF v1 = v0, v2 = v0, v3 = v0;
+    if constexpr (kV > 1) v1 = Kv::Load(d, v + lanes);
+    if constexpr (kV > 2) v2 = Kv::Load(d, v + 2 * lanes);
+    if constexpr (kV > 3) v3 = Kv::Load(d, v + 3 * lanes);
+    const VF w0 = hn::Set(d, p[0]);
+    const VF w1 = hn::Set(d, p[kG > 1 ? 1 : 0]);
+    const VF w2 = hn::Set(d, p[kG > 2 ? 2 : 0]);
+    const VF w3 = hn::Set(d, p[kG > 3 ? 3 : 0]);
+    RP_DEC_ACC(RP_DEC_FMA)
+  }
+  RP_DEC_ACC(RP_DEC_STORE)
+}
+
+#undef RP_DEC_ACC
+#undef RP_DEC_LOAD
+#undef RP_DEC_FMA
+#undef RP_DEC_STORE
+
+// acc_g = corr_g acc_g + sum_t p[t kG + g] V_t for kG heads, kDecodeVecs vectors of head_dim
+// at a time, then single vectors, then a scalar tail.
+template <class Kv, int kG>
+HWY_INLINE void DecodeAccumulate(DF d, const float* HWY_RESTRICT p, const float* corr,
+                                 const typename Kv::T* HWY_RESTRICT v, size_t nt, size_t dim,
+                                 float* HWY_RESTRICT acc) {
+  const size_t lanes = hn::Lanes(d);
+  float* o0 = acc;
+  float* o1 = kG > 1 ? acc + dim : acc;
+  float* o2 = kG > 2 ? acc + 2 * dim : acc;
+  float* o3 = kG > 3 ? acc + 3 * dim : acc;
+  size_t i = 0;
+  for (; i + kDecodeVecs * lanes <= dim; i += kDecodeVecs * lanes) {
+    DecodeColumns<Kv, kG, kDecodeVecs>(d, p, corr, v + i, nt, dim, o0 + i, o1 + i, o2 + i, o3 + i);
+  }
+  for (; i + lanes <= dim; i += lanes) {
+    DecodeColumns<Kv, kG, 1>(d, p, corr, v + i, nt, dim, o0 + i, o1 + i, o2 + i, o3 + i);
+  }
+  for (; i < dim; ++i) {  // head_dim not a multiple of the vector length
+    float sum[4];
+    for (int g = 0; g < kG; ++g) sum[g] = acc[static_cast<size_t>(g) * dim + i] * corr[g];
+    const typename Kv::T* e = v + i;
+    for (size_t t = 0; t < nt; ++t, e += dim) {
+      const float x = Kv::Scalar(e);
+      for (int g = 0; g < kG; ++g) sum[g] += p[t * kG + static_cast<size_t>(g)] * x;
+    }
+    for (int g = 0; g < kG; ++g) acc[static_cast<size_t>(g) * dim + i] = sum[g];
+  }
+}
+
+// Online softmax step over one tile for kG heads, scores in the [row][head] layout (nt kG
+// values; element j belongs to head j % kG). Scores become weights exp(s - m_new) in place;
+// each head's running max and sum move; corr[g] = exp(m_old - m_new) is left for
+// DecodeAccumulate to rescale the accumulators with. Vector lanes map to heads by lane % kG
+// (a vector starts at a multiple of its lane count, which kG divides), so the per-head max
+// and sum are masked reductions, one per head per tile.
+template <int kG>
+HWY_INLINE void DecodeSoftmax(DF d, float* HWY_RESTRICT p, size_t nt, float* m, float* l,
+                              float* corr) {
+  const size_t lanes = hn::Lanes(d);
+  const size_t n = nt * kG;
+  float m_new[4], sum[4];
+  for (int g = 0; g < kG; ++g) {
+    m_new[g] = m[g];
+    sum[g] = 0.0f;
+  }
+  size_t vec_end = 0;
+  if (lanes % kG == 0) {
+    vec_end = n / lanes * lanes;
+    const hn::RebindToUnsigned<DF> du;
+    const auto head = hn::And(hn::Iota(du, 0), hn::Set(du, static_cast<uint32_t>(kG - 1)));
+    VF vmax = hn::Set(d, kNegInf);
+    for (size_t j = 0; j < vec_end; j += lanes) vmax = hn::Max(vmax, hn::LoadU(d, p + j));
+    VF vm = hn::Zero(d);
+    for (int g = 0; g < kG; ++g) {
+      const auto mine = hn::RebindMask(d, hn::Eq(head, hn::Set(du, static_cast<uint32_t>(g))));
+      const float mx =
+          hn::GetLane(hn::MaxOfLanes(d, hn::IfThenElse(mine, vmax, hn::Set(d, kNegInf))));
+      m_new[g] = std::max(m_new[g], mx);
+    }
+    for (size_t j = vec_end; j < n; ++j) m_new[j % kG] = std::max(m_new[j % kG], p[j]);
+    for (int g = 0; g < kG; ++g) {
+      const auto mine = hn::RebindMask(d, hn::Eq(head, hn::Set(du, static_cast<uint32_t>(g))));
+      vm = hn::IfThenElse(mine, hn::Set(d, m_new[g]), vm);
+    }
+    VF vsum = hn::Zero(d);
+    for (size_t j = 0; j < vec_end; j += lanes) {
+      const VF e = hn::Exp(d, hn::Sub(hn::LoadU(d, p + j), vm));
+      hn::StoreU(e, d, p + j);
+      vsum = hn::Add(vsum, e);
+    }
+    for (int g = 0; g < kG; ++g) {
+      const auto mine = hn::RebindMask(d, hn::Eq(head, hn::Set(du, static_cast<uint32_t>(g))));
+      sum[g] = hn::GetLane(hn::SumOfLanes(d, hn::IfThenElseZero(mine, vsum)));
+    }
+  } else {
+    for (size_t j = 0; j < n; ++j) m_new[j % kG] = std::max(m_new[j % kG], p[j]);
+  }
+  for (size_t j = vec_end; j < n; ++j) {  // the part no whole vector covers
+    p[j] = std::exp(p[j] - m_new[j % kG]);
+    sum[j % kG] += p[j];
+  }
+  for (int g = 0; g < kG; ++g) {
+    corr[g] = m[g] == kNegInf ? 0.0f : std::exp(m[g] - m_new[g]);
+    l[g] = l[g] * corr[g] + sum[g];
+    m[g] = m_new[g];
+  }
+}
+
+// One tile of nt rows for the query heads [g0, g0 + kG) of a (batch, KV head) pair.
+template <class Kv, int kG>
+HWY_INLINE void DecodeTileBlock(DF d, const DecodeScratch& s, size_t g0, size_t dim,
+                                const typename Kv::T* k, const typename Kv::T* v, size_t nt,
+                                const typename Kv::T* pf_k, const typename Kv::T* pf_v,
+                                size_t pf_rows) {
+  float corr[4];
+  DecodeScores<Kv, kG>(d, s.qs + g0 * dim, dim, k, nt, s.scores, pf_k, pf_v, pf_rows);
+  DecodeSoftmax<kG>(d, s.scores, nt, s.m + g0, s.l + g0, corr);
+  DecodeAccumulate<Kv, kG>(d, s.scores, corr, v, nt, dim, s.acc + g0 * dim);
+}
+
+// All query heads of the group over one tile, kDecodeGroupBlock at a time; the first block
+// prefetches the next tile (`next_rows` rows at k + nt * dim, v + nt * dim; 0: none).
+template <class Kv>
+HWY_INLINE void DecodeTile(DF d, const DecodeScratch& s, size_t group, size_t dim,
+                           const typename Kv::T* k, const typename Kv::T* v, size_t nt,
+                           size_t next_rows) {
+  const typename Kv::T* pf_k = nullptr;
+  const typename Kv::T* pf_v = nullptr;
+  size_t pf_rows = 0;
+  const auto block = [&](size_t g0) {
+    // Prefetch over the first block's rows only: the next tile has nt rows or fewer.
+    pf_rows = g0 == 0 ? next_rows : 0;
+    pf_k = pf_rows ? k + nt * dim : nullptr;
+    pf_v = pf_rows ? v + nt * dim : nullptr;
+  };
+  size_t g0 = 0;
+  for (; g0 + 4 <= group; g0 += 4) {
+    block(g0);
+    DecodeTileBlock<Kv, 4>(d, s, g0, dim, k, v, nt, pf_k, pf_v, pf_rows);
+  }
+  if (group - g0 >= 2) {
+    block(g0);
+    DecodeTileBlock<Kv, 2>(d, s, g0, dim, k, v, nt, pf_k, pf_v, pf_rows);
+    g0 += 2;
+  }
+  if (g0 < group) {
+    block(g0);
+    DecodeTileBlock<Kv, 1>(d, s, g0, dim, k, v, nt, pf_k, pf_v, pf_rows);
+  }
+}
+
+// Widens nt rows of an f16 tile into f32 scratch with portable scalar code.
+inline void WidenF16Tile(const uint16_t* HWY_RESTRICT src, size_t n, float* HWY_RESTRICT dst) {
+  for (size_t i = 0; i < n; ++i) dst[i] = F16BitsToF32(src[i]);
+}
+
+// Rows [c0, c1) of (batch b, KV head kvh) for all its query heads. Writes the normalised
+// output, or (split ctx) the partial (max, sum, unnormalised accumulator) per head.
+template <class Kv>
+void DecodeUnit(const AttnDecodeData& a, const DecodeScratch& s, int64_t b, int64_t kvh, int64_t c0,
+                int64_t c1, float* partial, bool scalar_f16) {
+  const DF d;
+  const AttnDecodeDims& dims = a.dims;
+  const size_t dim = static_cast<size_t>(dims.head_dim);
+  const size_t group = static_cast<size_t>(dims.group());
+  const size_t tile_rows = static_cast<size_t>(DecodeTileRows(dims));
+  const float scale = 1.0f / std::sqrt(static_cast<float>(dims.head_dim));
+  const int64_t h0 = kvh * dims.group();
+  const float* q = a.q + (b * dims.heads + h0) * dims.head_dim;
+  for (size_t i = 0; i < group * dim; ++i) {
+    s.qs[i] = q[i] * scale;
+    s.acc[i] = 0.0f;
+  }
+  for (size_t g = 0; g < group; ++g) {
+    s.m[g] = kNegInf;
+    s.l[g] = 0.0f;
+  }
+  const size_t base = static_cast<size_t>((b * dims.kv_heads + kvh) * dims.ctx) * dim;
+  const auto* k = static_cast<const typename Kv::T*>(a.k) + base;
+  const auto* v = static_cast<const typename Kv::T*>(a.v) + base;
+  for (int64_t t0 = c0; t0 < c1; t0 += static_cast<int64_t>(tile_rows)) {
+    const size_t nt = static_cast<size_t>(std::min<int64_t>(tile_rows, c1 - t0));
+    const size_t off = static_cast<size_t>(t0) * dim;
+    if constexpr (sizeof(typename Kv::T) == 2) {
+      if (scalar_f16 || !Kv::kVectorLoad) {
+        // The portable path: widen the tile once with scalar code, then run the f32 code.
+        WidenF16Tile(k + off, nt * dim, s.ktile);
+        WidenF16Tile(v + off, nt * dim, s.vtile);
+        DecodeTile<KvF32>(d, s, group, dim, s.ktile, s.vtile, nt, 0);
+        continue;
+      }
+    }
+    const size_t next = static_cast<size_t>(
+        std::min<int64_t>(tile_rows, std::max<int64_t>(0, c1 - t0 - static_cast<int64_t>(nt))));
+    if constexpr (Kv::kVectorLoad) {
+      DecodeTile<Kv>(d, s, group, dim, k + off, v + off, nt, next);
+    }
+  }
+  float* out = a.out + (b * dims.heads + h0) * dims.head_dim;
+  for (size_t g = 0; g < group; ++g) {
+    if (partial != nullptr) {
+      float* p = partial + g * (dim + 2);
+      p[0] = s.m[g];
+      p[1] = s.l[g];
+      for (size_t i = 0; i < dim; ++i) p[2 + i] = s.acc[g * dim + i];
+    } else {
+      const float inv = 1.0f / s.l[g];
+      for (size_t i = 0; i < dim; ++i) out[g * dim + i] = s.acc[g * dim + i] * inv;
+    }
+  }
+}
+
+// Scalar widening stands in for every f16 element when the target has no float16 lanes.
+struct KvF16Scalar {
+  using T = uint16_t;
+  static constexpr bool kVectorLoad = false;
+  static HWY_INLINE float Scalar(const uint16_t* p) { return F16BitsToF32(*p); }
+};
+
+inline void AttnDecodeImpl(const AttnDecodeData& a) {
+  const AttnDecodeDims& dims = a.dims;
+  const int64_t splits = DecodeSplits(dims, a.threads);
+  const int64_t pairs = dims.batch * dims.kv_heads;
+  const int64_t units = pairs * splits;
+  const size_t dim = static_cast<size_t>(dims.head_dim);
+  const size_t group = static_cast<size_t>(dims.group());
+  const size_t partial_floats = group * (dim + 2);
+#if HWY_HAVE_FLOAT16
+  const bool scalar_f16 = a.f16_path == F16Path::kScalar;
+#else
+  const bool scalar_f16 = true;
+#endif
+#pragma omp parallel num_threads(a.threads)
+  {
+    const int tid = omp_get_thread_num();
+    const int nth = omp_get_num_threads();
+    const DecodeScratch s = CarveDecodeScratch(dims, a.scratch[tid]);
+    int64_t u0, u1;
+    StaticRange(units, nth, tid, &u0, &u1);
+    for (int64_t u = u0; u < u1; ++u) {
+      const int64_t pair = u / splits, piece = u % splits;
+      const int64_t c0 = dims.ctx * piece / splits, c1 = dims.ctx * (piece + 1) / splits;
+      float* partial = splits > 1 ? a.partials + static_cast<size_t>(u) * partial_floats : nullptr;
+      if (dims.kv_bits == 16) {
+#if HWY_HAVE_FLOAT16
+        DecodeUnit<KvF16>(a, s, pair / dims.kv_heads, pair % dims.kv_heads, c0, c1, partial,
+                          scalar_f16);
+#else
+        DecodeUnit<KvF16Scalar>(a, s, pair / dims.kv_heads, pair % dims.kv_heads, c0, c1, partial,
+                                scalar_f16);
+#endif
+      } else {
+        DecodeUnit<KvF32>(a, s, pair / dims.kv_heads, pair % dims.kv_heads, c0, c1, partial, false);
+      }
+    }
+    if (splits > 1) {
+      // Merge the pieces of each query head: out = sum_s e^(m_s - M) acc_s /
+      // sum_s e^(m_s - M) l_s with M the largest piece max.
+#pragma omp barrier
+      int64_t h0, h1;
+      StaticRange(dims.batch * dims.heads, nth, tid, &h0, &h1);
+      for (int64_t bh = h0; bh < h1; ++bh) {
+        const int64_t b = bh / dims.heads, h = bh % dims.heads;
+        const int64_t pair = b * dims.kv_heads + h / dims.group();
+        const size_t g = static_cast<size_t>(h % dims.group());
+        float mx = kNegInf;
+        for (int64_t p = 0; p < splits; ++p) {
+          mx = std::max(
+              mx,
+              a.partials[static_cast<size_t>(pair * splits + p) * partial_floats + g * (dim + 2)]);
+        }
+        float* out = a.out + bh * dims.head_dim;
+        float sum = 0.0f;
+        for (size_t i = 0; i < dim; ++i) out[i] = 0.0f;
+        for (int64_t p = 0; p < splits; ++p) {
+          const float* part =
+              a.partials + static_cast<size_t>(pair * splits + p) * partial_floats + g * (dim + 2);
+          const float c = std::exp(part[0] - mx);
+          sum += c * part[1];
+          for (size_t i = 0; i < dim; ++i) out[i] += c * part[2 + i];
+        }
+        const float inv = 1.0f / sum;
+        for (size_t i = 0; i < dim; ++i) out[i] *= inv;
+      }
+    }
+  }
+}
+
+// ------------------------------------------------------------------------------------------
+// Prefill.
+
+// Named accumulators of a kPrefillMicroRows x 4 micro-tile: row r, vector v.
+// clang-format off
+#define RP_ATTN_TILE(M) \
+  M(0, 0) M(0, 1) M(0, 2) M(0, 3) M(1, 0) M(1, 1) M(1, 2) M(1, 3) \
+  M(2, 0) M(2, 1) M(2, 2) M(2, 3) M(3, 0) M(3, 1) M(3, 2) M(3, 3)
+// clang-format on
+#define RP_ATTN_DECL(r, v)                            \
+  VF c##r##v = hn::Zero(d);                           \
+  if constexpr (kAcc && (r) < kRows && (v) < kVecs) { \
+    c##r##v = hn::LoadU(d, c + (r)*ldc + (v)*lanes);  \
+  }
+#define RP_ATTN_FMA(r, v) \
+  if constexpr ((r) < kRows && (v) < kVecs) c##r##v = hn::MulAdd(a##r, b##v, c##r##v);
+#define RP_ATTN_STORE(r, v) \
+  if constexpr ((r) < kRows && (v) < kVecs) hn::StoreU(c##r##v, d, c + (r)*ldc + (v)*lanes);
+
+// C[kRows x kVecs vectors] (+)= A[kRows x kc] B[kc x kVecs vectors]: A broadcast element by
+// element, B rows loaded as vectors.
+template <int kRows, int kVecs, bool kAcc>
+HWY_INLINE void MicroTile(DF d, const float* HWY_RESTRICT a, size_t lda,
+                          const float* HWY_RESTRICT b, size_t ldb, size_t kc, float* HWY_RESTRICT c,
+                          size_t ldc) {
+  const size_t lanes = hn::Lanes(d);
+  RP_ATTN_TILE(RP_ATTN_DECL)
+  const float* a0p = a;
+  const float* a1p = kRows > 1 ? a + lda : a;
+  const float* a2p = kRows > 2 ? a + 2 * lda : a;
+  const float* a3p = kRows > 3 ? a + 3 * lda : a;
+  for (size_t p = 0; p < kc; ++p, b += ldb) {
+    const VF b0 = hn::LoadU(d, b);
+    VF b1 = b0, b2 = b0, b3 = b0;
+    if constexpr (kVecs > 1) b1 = hn::LoadU(d, b + lanes);
+    if constexpr (kVecs > 2) b2 = hn::LoadU(d, b + 2 * lanes);
+    if constexpr (kVecs > 3) b3 = hn::LoadU(d, b + 3 * lanes);
+    const VF a0 = hn::Set(d, a0p[p]);
+    const VF a1 = hn::Set(d, a1p[p]);
+    const VF a2 = hn::Set(d, a2p[p]);
+    const VF a3 = hn::Set(d, a3p[p]);
+    RP_ATTN_TILE(RP_ATTN_FMA)
+  }
+  RP_ATTN_TILE(RP_ATTN_STORE)
+}
+
+#undef RP_ATTN_DECL
+#undef RP_ATTN_FMA
+#undef RP_ATTN_STORE
+#undef RP_ATTN_TILE
+
+template <int kVecs, bool kAcc>
+HWY_INLINE void GemmColumns(DF d, size_t rows, size_t kc, const float* a, size_t lda,
+                            const float* b, size_t ldb, float* c, size_t ldc) {
+  constexpr size_t kMr = static_cast<size_t>(kPrefillMicroRows);
+  size_t r = 0;
+  for (; r + kMr <= rows; r += kMr) {
+    MicroTile<kPrefillMicroRows, kVecs, kAcc>(d, a + r * lda, lda, b, ldb, kc, c + r * ldc, ldc);
+  }
+  switch (rows - r) {
+    case 3:
+      MicroTile<3, kVecs, kAcc>(d, a + r * lda, lda, b, ldb, kc, c + r * ldc, ldc);
+      break;
+    case 2:
+      MicroTile<2, kVecs, kAcc>(d, a + r * lda, lda, b, ldb, kc, c + r * ldc, ldc);
+      break;
+    case 1:
+      MicroTile<1, kVecs, kAcc>(d, a + r * lda, lda, b, ldb, kc, c + r * ldc, ldc);
+      break;
+    default:
+      break;
+  }
+}
+
+// C[rows x cols] (+)= A[rows x kc] B[kc x cols]; cols a multiple of the vector length. The
+// B panel of one column block (kc x kMicroVecs vectors) is reused by every row block.
+template <bool kAcc>
+HWY_INLINE void Gemm(DF d, size_t rows, size_t cols, size_t kc, const float* a, size_t lda,
+                     const float* b, size_t ldb, float* c, size_t ldc) {
+  const size_t lanes = hn::Lanes(d);
+  const size_t nv = cols / lanes;
+  for (size_t v0 = 0; v0 < nv; v0 += kMicroVecs) {
+    const size_t off = v0 * lanes;
+    switch (std::min(kMicroVecs, nv - v0)) {
+      case 4:
+        GemmColumns<4, kAcc>(d, rows, kc, a, lda, b + off, ldb, c + off, ldc);
+        break;
+      case 3:
+        GemmColumns<3, kAcc>(d, rows, kc, a, lda, b + off, ldb, c + off, ldc);
+        break;
+      case 2:
+        GemmColumns<2, kAcc>(d, rows, kc, a, lda, b + off, ldb, c + off, ldc);
+        break;
+      default:
+        GemmColumns<1, kAcc>(d, rows, kc, a, lda, b + off, ldb, c + off, ldc);
+        break;
+    }
+  }
+}
+
+// Packs key tile `tile` of KV head kvh: K^T columns [j0, j0 + key_tile) and padded V rows.
+inline void PackKeyTile(const AttnPrefillData& a, const PrefillLayout& lay, int64_t kvh,
+                        int64_t tile) {
+  const AttnPrefillDims& dims = a.dims;
+  const int64_t dim = dims.head_dim, tokens = dims.tokens;
+  const int64_t tp = lay.padded_tokens, dp = lay.padded_dim;
+  const int64_t j0 = tile * lay.key_tile, j1 = j0 + lay.key_tile;
+  const int64_t valid = std::min(j1, tokens);
+  const float* k = a.k + kvh * tokens * dim;
+  const float* v = a.v + kvh * tokens * dim;
+  const int64_t bk = lay.key_tile;
+  float* kt = a.kt + (kvh * (tp / bk) + tile) * dim * bk;  // this tile's [dim x key_tile] panel
+  float* vp = a.vp + kvh * tp * dp;
+  for (int64_t i = 0; i < dim; ++i) {
+    float* row = kt + i * bk - j0;
+    for (int64_t j = j0; j < valid; ++j) row[j] = k[j * dim + i];
+    for (int64_t j = valid; j < j1; ++j) row[j] = 0.0f;
+  }
+  for (int64_t j = j0; j < j1; ++j) {
+    float* row = vp + j * dp;
+    int64_t i = 0;
+    if (j < tokens) {
+      for (; i < dim; ++i) row[i] = v[j * dim + i];
+    }
+    for (; i < dp; ++i) row[i] = 0.0f;
+  }
+}
+
+// Online softmax for one query row over a key tile of n (= key_tile) scores of which the
+// first `valid` are causal: scores become weights exp(scale (s - m_new)), the row's running
+// max/sum move, and its accumulator is rescaled when the max moves.
+HWY_INLINE void FlashRow(DF d, float* HWY_RESTRICT s, int64_t valid, size_t n, float scale,
+                         float* m, float* l, float* HWY_RESTRICT o, size_t dp) {
+  const size_t lanes = hn::Lanes(d);
+  if (valid <= 0) {  // the whole tile lies after this token
+    for (size_t t = 0; t < n; ++t) s[t] = 0.0f;
+    return;
+  }
+  for (size_t t = static_cast<size_t>(valid); t < n; ++t) s[t] = kNegInf;
+  VF vmax = hn::Set(d, kNegInf);
+  for (size_t t = 0; t < n; t += lanes) vmax = hn::Max(vmax, hn::LoadU(d, s + t));
+  const float m_new = std::max(*m, hn::GetLane(hn::MaxOfLanes(d, vmax)));
+  const float corr = *m == kNegInf ? 0.0f : std::exp((*m - m_new) * scale);
+  const VF vm = hn::Set(d, m_new);
+  const VF vs = hn::Set(d, scale);
+  VF vsum = hn::Zero(d);
+  for (size_t t = 0; t < n; t += lanes) {
+    const VF p = hn::Exp(d, hn::Mul(hn::Sub(hn::LoadU(d, s + t), vm), vs));
+    hn::StoreU(p, d, s + t);
+    vsum = hn::Add(vsum, p);
+  }
+  *l = *l * corr + hn::GetLane(hn::SumOfLanes(d, vsum));
+  *m = m_new;
+  if (corr != 1.0f) {
+    const VF vc = hn::Set(d, corr);
+    for (size_t i = 0; i < dp; i += lanes) hn::StoreU(hn::Mul(hn::LoadU(d, o + i), vc), d, o + i);
+  }
+}
+
+// Flash: query block qb of head h. Score tile, accumulator, max and sum stay in scratch
+// (L1/L2); nothing tokens x tokens exists.
+inline void FlashBlock(DF d, const AttnPrefillData& a, const PrefillLayout& lay, int64_t h,
+                       int64_t qb, float* scratch) {
+  const AttnPrefillDims& dims = a.dims;
+  const size_t dim = static_cast<size_t>(dims.head_dim);
+  const size_t tp = static_cast<size_t>(lay.padded_tokens);
+  const size_t dp = static_cast<size_t>(lay.padded_dim);
+  const size_t bk = static_cast<size_t>(lay.key_tile);
+  const int64_t kvh = h / dims.group();
+  const int64_t i0 = qb * kPrefillQueryBlock;
+  const size_t nr = static_cast<size_t>(std::min(kPrefillQueryBlock, dims.tokens - i0));
+  const float scale = 1.0f / std::sqrt(static_cast<float>(dims.head_dim));
+  const float* q = a.q + (h * dims.tokens + i0) * dims.head_dim;
+  const float* kt = a.kt + static_cast<size_t>(kvh) * dim * tp;  // key tile t at t * dim * bk
+  const float* vp = a.vp + static_cast<size_t>(kvh) * tp * dp;
+  float* s = scratch;
+  float* o = s + static_cast<size_t>(kPrefillQueryBlock) * bk;
+  float* m = o + static_cast<size_t>(kPrefillQueryBlock) * dp;
+  float* l = m + static_cast<size_t>(kPrefillQueryBlock);
+  for (size_t i = 0; i < nr * dp; ++i) o[i] = 0.0f;
+  for (size_t r = 0; r < nr; ++r) {
+    m[r] = kNegInf;
+    l[r] = 0.0f;
+  }
+  const int64_t last = i0 + static_cast<int64_t>(nr) - 1;
+  for (int64_t j0 = 0; j0 <= last; j0 += lay.key_tile) {
+    Gemm<false>(d, nr, bk, dim, q, dim, kt + static_cast<size_t>(j0) * dim, bk, s, bk);
+    for (size_t r = 0; r < nr; ++r) {
+      const int64_t valid = std::min<int64_t>(lay.key_tile, i0 + static_cast<int64_t>(r) - j0 + 1);
+      FlashRow(d, s + r * bk, valid, bk, scale, m + r, l + r, o + r * dp, dp);
+    }
+    Gemm<true>(d, nr, dp, bk, s, bk, vp + static_cast<size_t>(j0) * dp, dp, o, dp);
+  }
+  float* out = a.out + (h * dims.tokens + i0) * dims.head_dim;
+  for (size_t r = 0; r < nr; ++r) {
+    const float inv = 1.0f / l[r];
+    for (size_t i = 0; i < dim; ++i) out[r * dim + i] = o[r * dp + i] * inv;
+  }
+}
+
+// Softmax of one materialised score row of ncols scores of which the first n are causal:
+// the mask, then separate passes for the max, the exponentials and their sum, and the
+// normalisation.
+HWY_INLINE void NaiveSoftmaxRow(DF d, float* HWY_RESTRICT s, size_t n, size_t ncols, float scale) {
+  const size_t lanes = hn::Lanes(d);
+  for (size_t t = n; t < ncols; ++t) s[t] = kNegInf;
+  VF vmax = hn::Set(d, kNegInf);
+  for (size_t t = 0; t < ncols; t += lanes) vmax = hn::Max(vmax, hn::LoadU(d, s + t));
+  const VF vm = hn::Set(d, hn::GetLane(hn::MaxOfLanes(d, vmax)));
+  const VF vs = hn::Set(d, scale);
+  VF vsum = hn::Zero(d);
+  for (size_t t = 0; t < ncols; t += lanes) {
+    const VF p = hn::Exp(d, hn::Mul(hn::Sub(hn::LoadU(d, s + t), vm), vs));
+    hn::StoreU(p, d, s + t);
+    vsum = hn::Add(vsum, p);
+  }
+  const VF inv = hn::Set(d, 1.0f / hn::GetLane(hn::SumOfLanes(d, vsum)));
+  for (size_t t = 0; t < ncols; t += lanes) {
+    hn::StoreU(hn::Mul(hn::LoadU(d, s + t), inv), d, s + t);
+  }
+}
+
+// Naive: head h, as the textbook writes it. S = Q K^T (the whole tokens x tokens square) is
+// written to memory, a separate pass scales it, applies the causal mask and turns it into
+// P = softmax(S), and a third pass computes O = P V over the whole square again.
+inline void NaiveHead(DF d, const AttnPrefillData& a, const PrefillLayout& lay, int64_t h,
+                      float* scratch) {
+  const AttnPrefillDims& dims = a.dims;
+  const size_t dim = static_cast<size_t>(dims.head_dim);
+  const size_t tp = static_cast<size_t>(lay.padded_tokens);
+  const size_t dp = static_cast<size_t>(lay.padded_dim);
+  const size_t bk = static_cast<size_t>(lay.key_tile);
+  const size_t bq = static_cast<size_t>(kPrefillQueryBlock);
+  const size_t tokens = static_cast<size_t>(dims.tokens);
+  const int64_t kvh = h / dims.group();
+  const float scale = 1.0f / std::sqrt(static_cast<float>(dims.head_dim));
+  const float* q = a.q + h * dims.tokens * dims.head_dim;
+  const float* kt = a.kt + static_cast<size_t>(kvh) * dim * tp;  // key tile t at t * dim * bk
+  const float* vp = a.vp + static_cast<size_t>(kvh) * tp * dp;
+  float* s = scratch;
+  float* o = s + tp * tp;
+  for (size_t i0 = 0; i0 < tokens; i0 += bq) {
+    const size_t nr = std::min(bq, tokens - i0);
+    for (size_t j0 = 0; j0 < tp; j0 += bk) {
+      Gemm<false>(d, nr, bk, dim, q + i0 * dim, dim, kt + j0 * dim, bk, s + i0 * tp + j0, tp);
+    }
+  }
+  for (size_t i = 0; i < tokens; ++i) NaiveSoftmaxRow(d, s + i * tp, i + 1, tp, scale);
+  float* out = a.out + h * dims.tokens * dims.head_dim;
+  for (size_t i0 = 0; i0 < tokens; i0 += bq) {
+    const size_t nr = std::min(bq, tokens - i0);
+    for (size_t i = 0; i < nr * dp; ++i) o[i] = 0.0f;
+    for (size_t j0 = 0; j0 < tp; j0 += bk) {
+      Gemm<true>(d, nr, dp, bk, s + i0 * tp + j0, tp, vp + j0 * dp, dp, o, dp);
+    }
+    for (size_t r = 0; r < nr; ++r) {
+      for (size_t i = 0; i < dim; ++i) out[(i0 + r) * dim + i] = o[r * dp + i];
+    }
+  }
+}
+
+inline void AttnPrefillImpl(const AttnPrefillData& a) {
+  const DF d;
+  const AttnPrefillDims& dims = a.dims;
+  const PrefillLayout lay = MakePrefillLayout(dims, static_cast<int64_t>(hn::Lanes(d)));
+  const int64_t key_tiles = lay.padded_tokens / lay.key_tile;
+  const int64_t blocks = PrefillQueryBlocks(dims);
+#pragma omp parallel num_threads(a.threads)
+  {
+    const int tid = omp_get_thread_num();
+    const int nth = omp_get_num_threads();
+    int64_t u0, u1;
+    StaticRange(dims.kv_heads * key_tiles, nth, tid, &u0, &u1);
+    for (int64_t u = u0; u < u1; ++u) PackKeyTile(a, lay, u / key_tiles, u % key_tiles);
+#pragma omp barrier
+    if (a.flash) {
+      for (int64_t u = tid; u < dims.heads * blocks; u += nth) {
+        FlashBlock(d, a, lay, u / blocks, u % blocks, a.scratch[tid]);
+      }
+    } else {
+      for (int64_t h = tid; h < dims.heads; h += nth) NaiveHead(d, a, lay, h, a.scratch[tid]);
+    }
+  }
+}
+
+}  // namespace attn
+}  // namespace HWY_NAMESPACE
+}  // namespace roofprof
+HWY_AFTER_NAMESPACE();
+
+#endif  // include guard (toggle)

@@ -1,0 +1,244 @@
+// Attention kernels: one-token decode over a KV cache (MHA, GQA, MQA; f32 or f16 cache) and
+// causal prefill, naive (materialised score matrix) beside flash (tiled, online softmax).
+#ifndef ROOFPROF_KERNELS_ATTENTION_H_
+#define ROOFPROF_KERNELS_ATTENTION_H_
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "kernels/workload.h"
+
+namespace roofprof {
+
+class TouchCounter;
+
+// IEEE 754 binary16 <-> binary32 in portable scalar code (round to nearest even; subnormals,
+// infinities and NaN kept). The f16 KV cache is stored as these 16-bit patterns. Inline: the
+// scalar f16 path widens every cache element through F16BitsToF32.
+inline float F16BitsToF32(uint16_t bits) {
+  const uint32_t sign = static_cast<uint32_t>(bits & 0x8000u) << 16;
+  const uint32_t exponent = (bits >> 10) & 0x1Fu;
+  const uint32_t mantissa = bits & 0x3FFu;
+  uint32_t out;
+  if (exponent == 0) {
+    // Zero or subnormal: mantissa x 2^-24, exact in f32.
+    const float magnitude = static_cast<float>(mantissa) * 0x1p-24f;
+    std::memcpy(&out, &magnitude, sizeof(out));
+    out |= sign;
+  } else if (exponent == 31) {
+    out = sign | 0x7F800000u | (mantissa << 13);  // infinity or NaN (payload kept)
+  } else {
+    out = sign | ((exponent + (127 - 15)) << 23) | (mantissa << 13);
+  }
+  float f;
+  std::memcpy(&f, &out, sizeof(f));
+  return f;
+}
+
+inline uint16_t F32ToF16Bits(float value) {
+  uint32_t x;
+  std::memcpy(&x, &value, sizeof(x));
+  const uint32_t sign = (x >> 16) & 0x8000u;
+  const uint32_t magnitude = x & 0x7FFFFFFFu;
+  if (magnitude >= 0x7F800000u) {  // infinity, or NaN kept quiet
+    return static_cast<uint16_t>(sign | 0x7C00u | (magnitude > 0x7F800000u ? 0x200u : 0u));
+  }
+  if (magnitude >= 0x477FF000u) return static_cast<uint16_t>(sign | 0x7C00u);  // >= 65520
+  if (magnitude < 0x38800000u) {  // below 2^-14: f16 subnormal, mantissa = round(|v| 2^24)
+    float f;
+    std::memcpy(&f, &magnitude, sizeof(f));
+    return static_cast<uint16_t>(sign | static_cast<uint32_t>(std::nearbyint(f * 0x1p24f)));
+  }
+  uint32_t half = (((magnitude >> 23) - (127 - 15)) << 10) | ((magnitude >> 13) & 0x3FFu);
+  const uint32_t rest = magnitude & 0x1FFFu;                       // the 13 dropped mantissa bits
+  if (rest > 0x1000u || (rest == 0x1000u && (half & 1u))) ++half;  // carry may bump exponent
+  return static_cast<uint16_t>(sign | half);
+}
+
+// Unit roundoff of f32 arithmetic, the precision every attention kernel computes in.
+inline constexpr double kAttnUnitRoundoff = 0x1p-24;
+
+// ---------------------------------------------------------------------------------------------
+// Decode: q [batch, heads, head_dim] f32 attends to K and V caches
+// [batch, kv_heads, ctx, head_dim] (f32 or f16); out [batch, heads, head_dim] f32.
+// out = softmax(q K^T / sqrt(head_dim)) V. Query head h reads KV head h / group, where
+// group = heads / kv_heads (1: MHA, heads: MQA, in between: GQA).
+struct AttnDecodeDims {
+  int64_t batch = 1;
+  int64_t heads = 32;
+  int64_t kv_heads = 8;
+  int64_t head_dim = 128;
+  int64_t ctx = 2048;
+  int kv_bits = 32;  // 32: f32 cache, 16: f16 cache
+
+  int64_t group() const { return heads / kv_heads; }
+  int64_t kv_elem_bytes() const { return kv_bits / 8; }
+  int64_t q_elems() const { return batch * heads * head_dim; }
+  int64_t kv_elems() const { return batch * kv_heads * ctx * head_dim; }  // one of K, V
+};
+
+// Rows of K (and of V) per tile: a K tile plus a V tile fill about kDecodeTileBytes * 2 = 32 KiB,
+// two thirds of a 48 KiB L1d, leaving room for the scaled queries and accumulators of one query
+// block (2 x 4 heads x 128 x 4 B = 4 KiB at head_dim 128). Every query block reads the tile
+// from L1 after the first brought it in from memory.
+inline constexpr int64_t kDecodeTileBytes = 16 * 1024;
+// Query heads sharing a KV head that one pass over a K/V tile serves: 4 score accumulators and,
+// for V, 4 heads x 2 vectors = 8 accumulators plus 2 V vectors and 4 broadcasts (14 registers,
+// within the 16 of SSE4/AVX2). A larger group takes ceil(group / 4) passes over the L1 tile.
+inline constexpr int64_t kDecodeGroupBlock = 4;
+// A (batch, KV head) pair's ctx is split into at most this many pieces for parallelism, and no
+// piece is shorter than kDecodeMinSplitRows rows (below that the final merge would cost more
+// than the split saves).
+inline constexpr int64_t kDecodeMinSplitRows = 256;
+
+int64_t DecodeTileRows(const AttnDecodeDims& dims);
+// Pieces each (batch, KV head) pair's ctx is split into so that `threads` threads share the
+// work evenly: 1 when batch * kv_heads already divides among them.
+int64_t DecodeSplits(const AttnDecodeDims& dims, int threads);
+// Floats of per-thread scratch the decode kernel needs.
+size_t DecodeScratchFloats(const AttnDecodeDims& dims);
+// Floats of the split-ctx partial results (0 when no split).
+size_t DecodePartialFloats(const AttnDecodeDims& dims, int threads);
+// Thread `tid` of `threads` works on units [begin, end) of `units` (contiguous static
+// partition; Setup and Run use the same one so each thread first-touches what it reads).
+void StaticRange(int64_t units, int threads, int tid, int64_t* begin, int64_t* end);
+
+// How an f16 cache is widened to f32: kAuto uses Highway's PromoteTo where the target has
+// float16 support (HWY_HAVE_FLOAT16) and the portable scalar path elsewhere; kScalar forces
+// the scalar path (converts each tile to an f32 scratch tile first), so tests cover it on
+// every target.
+enum class F16Path { kAuto, kScalar };
+
+struct AttnDecodeData {
+  AttnDecodeDims dims;
+  int threads = 1;
+  const float* q = nullptr;
+  const void* k = nullptr;  // float or uint16_t (f16 bits), as dims.kv_bits says
+  const void* v = nullptr;
+  float* out = nullptr;
+  float* const* scratch = nullptr;  // [threads], DecodeScratchFloats each
+  float* partials = nullptr;        // DecodePartialFloats
+  F16Path f16_path = F16Path::kAuto;
+};
+
+// Runs the decode kernel compiled for `target` with data.threads OpenMP threads.
+void RunAttnDecode(int64_t target, const AttnDecodeData& data);
+
+// ---------------------------------------------------------------------------------------------
+// Prefill: causal self-attention over `tokens` tokens. Q and out [heads, tokens, head_dim],
+// K and V [kv_heads, tokens, head_dim], all f32 (head-major, as the decode cache). Token i
+// attends to tokens 0..i.
+struct AttnPrefillDims {
+  int64_t tokens = 2048;
+  int64_t heads = 32;
+  int64_t kv_heads = 8;
+  int64_t head_dim = 128;
+
+  int64_t group() const { return heads / kv_heads; }
+};
+
+// Query rows per block. Flash keeps per block a score tile (64 x 64 x 4 B = 16 KiB) and an
+// output accumulator (64 x 128 x 4 B = 32 KiB at head_dim 128) in L1/L2 while key tiles pass;
+// each key tile (K^T 32 KiB + V 32 KiB) is then reused by 64 query rows, so K/V re-reads from
+// L3 cost 2 x 128 x 4 B / 64 rows = 16 B per query row and key, against 4 x 128 = 512 flops.
+inline constexpr int64_t kPrefillQueryBlock = 64;
+// Keys per tile (rounded up to a multiple of the vector length): 64 columns is one row of
+// four 512-bit micro-tile vectors, and K^T's tile (head_dim x 64 x 4 B = 32 KiB) fits L1d.
+inline constexpr int64_t kPrefillKeyTile = 64;
+// Micro-tile of the score and output products (C += A B, A broadcast, B rows as vectors):
+// 4 rows x 4 vectors = 16 accumulators + 4 B vectors + 1 broadcast = 21 of 32 registers
+// (AVX-512, NEON, SVE); 4 x 2 = 8 accumulators + 2 + 1 = 11 of 16 on SSE4/AVX2. 16 (8)
+// accumulators cover FMA latency 4 x 2 pipes; per k step 4 broadcasts + 4 loads feed 16 FMAs
+// (8 cycles of FMA for 4 cycles of loads at 2 loads/cycle).
+inline constexpr int64_t kPrefillMicroRows = 4;
+
+// Layout of the packed operands for a vector length of `lanes` floats, both zero padded: K^T
+// per KV head as key tiles, each a contiguous [head_dim x key_tile] panel (a panel with rows
+// padded_tokens apart would put all its rows in the same L1 sets at power-of-two token counts),
+// and V per KV head [padded_tokens x padded_dim].
+struct PrefillLayout {
+  int64_t key_tile = 0;             // kPrefillKeyTile rounded up to a multiple of lanes
+  int64_t padded_tokens = 0;        // tokens rounded up to key_tile
+  int64_t padded_dim = 0;           // head_dim rounded up to lanes
+  size_t kt_floats = 0;             // K^T, all KV heads
+  size_t vp_floats = 0;             // padded V, all KV heads
+  size_t naive_scratch_floats = 0;  // per thread: score matrix + output accumulator
+  size_t flash_scratch_floats = 0;  // per thread: score tile + accumulator + max + sum
+};
+PrefillLayout MakePrefillLayout(const AttnPrefillDims& dims, int64_t lanes);
+
+struct AttnPrefillData {
+  AttnPrefillDims dims;
+  int threads = 1;
+  bool flash = true;
+  const float* q = nullptr;
+  const float* k = nullptr;
+  const float* v = nullptr;
+  float* out = nullptr;
+  float* kt = nullptr;  // packed K^T, capacity MakePrefillLayout(dims, max_lanes).kt_floats
+  float* vp = nullptr;  // packed V
+  float* const* scratch = nullptr;  // [threads]
+  int64_t max_lanes = 1;            // lanes the buffers were sized for (>= the target's)
+};
+
+// Runs naive or flash prefill compiled for `target` with data.threads OpenMP threads.
+void RunAttnPrefill(int64_t target, const AttnPrefillData& data);
+
+// Static partitions shared by Setup (first touch) and Run: flash hands (head, query block)
+// units out round-robin (causal blocks grow with their index, so interleaving balances);
+// naive hands out whole heads round-robin; packing splits (KV head, key tile) units into
+// contiguous ranges.
+int64_t PrefillQueryBlocks(const AttnPrefillDims& dims);
+
+// Register blocking a target's code uses (the work models follow the best target's).
+struct AttnBlocking {
+  int64_t lanes = 1;          // f32 lanes per vector
+  int64_t score_rows = 1;     // decode: K rows per score step
+  int64_t pv_columns = 1;     // decode: head_dim columns per PV step
+  int64_t micro_columns = 1;  // prefill: columns of a micro-tile
+};
+AttnBlocking AttnTargetBlocking(int64_t target);
+
+// ---------------------------------------------------------------------------------------------
+// References and tolerances (double accumulation). For one query row attending to n keys:
+// value[d] is the exact output; tolerance[d] bounds |kernel - exact| for f32 arithmetic:
+//   score s_j = scale q.k_j: Es_j = 2 D u scale sum_d |q_d k_jd| + 2 u |s_j| (the dot-product
+//     bound of DotTolerance plus the rounding of the scaled query);
+//   unnormalised weight e_j = exp(s_j - m): relative error r_j <= Es_j + Es_max + 2 u |s_j - m|
+//     + 4 u (the shift m is itself a computed score; the subtraction rounds, and so does the
+//     scale multiply where it follows it (prefill); up to two exponentials of 1 ulp = 2u each
+//     touch it: its own and one rescale or merge factor);
+//   sums l = sum e_j and N_d = sum e_j v_jd over n terms: n u for the recursive summation
+//     and n u for the per-tile rescales (at most one per term), so 2 n u;
+//   out = N_d / l: |err_d| <= sum_j p_j |v_jd| (r_j + 2 n u) + |o_d| (sum_j p_j r_j + 2 n u)
+//     + u |o_d|,
+// doubled for second-order terms and reassociation across lanes (as DotTolerance does).
+struct AttnReferenceRow {
+  std::vector<double> value;
+  std::vector<double> tolerance;
+};
+
+// Output row of query head h of batch b. When `out` is given, the row is also stored there
+// (rounded to f32, at its place in [batch, heads, head_dim]); `counter`, when given, records
+// every byte the reference reads and writes.
+AttnReferenceRow AttnDecodeReference(const AttnDecodeDims& dims, const float* q, const void* k,
+                                     const void* v, int64_t b, int64_t h, float* out = nullptr,
+                                     TouchCounter* counter = nullptr);
+// Output row of query token i of head h (`out`: the whole [heads, tokens, head_dim] output).
+AttnReferenceRow AttnPrefillReference(const AttnPrefillDims& dims, const float* q, const float* k,
+                                      const float* v, int64_t h, int64_t i, float* out = nullptr,
+                                      TouchCounter* counter = nullptr);
+
+// Work models (documented beside the kernels in attention.cc).
+WorkModel AttnDecodeModel(const AttnDecodeDims& dims, const ModelContext& ctx);
+WorkModel AttnPrefillModel(const AttnPrefillDims& dims, bool flash, const ModelContext& ctx);
+
+// Adds attn_decode, attn_prefill_naive and attn_prefill_flash to the registry.
+void RegisterAttentionKernels(std::vector<KernelInfo>* out);
+
+}  // namespace roofprof
+
+#endif  // ROOFPROF_KERNELS_ATTENTION_H_
