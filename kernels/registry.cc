@@ -7,6 +7,7 @@ namespace roofprof {
 // Each kernel family defines its registration function beside its kernels and is listed here
 // once, in the order `roofprof kernels` runs and lists them.
 void RegisterGemmKernels(std::vector<KernelInfo>* out);
+void RegisterGemvKernels(std::vector<KernelInfo>* out);
 void RegisterAttentionKernels(std::vector<KernelInfo>* out);
 void RegisterFfnKernels(std::vector<KernelInfo>* out);
 
@@ -14,6 +15,7 @@ const std::vector<KernelInfo>& KernelRegistry() {
   static const std::vector<KernelInfo> registry = [] {
     std::vector<KernelInfo> r;
     RegisterGemmKernels(&r);
+    RegisterGemvKernels(&r);
     RegisterAttentionKernels(&r);
     RegisterFfnKernels(&r);
     return r;

@@ -1,0 +1,398 @@
+// The one dot-product loop of the decode GEMVs, per target: a register tile of R rows of W x T
+// tokens. Each 32-weight unit of each row is decoded once (Policy::Decode, kernels/quant-inl.h)
+// and multiplied into all T tokens, so larger m moves the kernel from memory-bound towards
+// compute-bound. A quantized GEMV is a decoder plus this loop, not a copy of it.
+//
+// Activations: f32, packed once per call into [k-block][token][weight] in the decoder's lane
+// order, zero-padded to whole units and token groups. Weights: decoded to exact f32 values in
+// registers. Accumulation: f32 FMA, one accumulator vector per (row, token), reduced at the end.
+#if defined(ROOFPROF_KERNELS_GEMV_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef ROOFPROF_KERNELS_GEMV_INL_H_
+#undef ROOFPROF_KERNELS_GEMV_INL_H_
+#else
+#define ROOFPROF_KERNELS_GEMV_INL_H_
+#endif
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <limits>
+
+#include "hwy/cache_control.h"
+#include "hwy/highway.h"
+#include "kernels/gemv.h"
+#include "kernels/quant-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace roofprof {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// Architectural vector registers the register tile is sized for.
+#if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL || HWY_ARCH_ARM_A64 || HWY_ARCH_RVV
+inline constexpr int kVectorRegisters = 32;
+#else
+inline constexpr int kVectorRegisters = 16;
+#endif
+
+// Bytes ahead of the current unit that the streaming loop prefetches in each row. The hardware
+// prefetchers follow up to R = 8 sequential rows, but they stop at 4 KiB pages and ramp up
+// slowly; DRAM latency (~100 ns) x per-thread bandwidth (~35 GB/s) is ~3.5 KB in flight, so
+// prefetching 4 KiB ahead keeps one page of each row requested before the loads reach it.
+inline constexpr size_t kStreamPrefetchBytes = 4096;
+// GCC folds a loaded vector that feeds several FMAs into each FMA's memory operand (x86 FMAs
+// take one), so a 3 x 8 tile issues 27 loads per 24 FMAs instead of 11 and runs load-bound at
+// ~65% of the FMA peak on Zen 5 (2 loads and 2 FMAs per cycle). An Or with a zero the compiler
+// cannot see keeps one register copy for one integer op on the ALU pipes beside the FMA pipes:
+// the tile then reaches the FMA peak. Only x86 FMAs take memory operands.
+#if HWY_ARCH_X86
+inline constexpr bool kLaunderSharedLoads = true;
+#else
+inline constexpr bool kLaunderSharedLoads = false;
+#endif
+// Fewest unit bytes per prefetch: one prefetch per 64-byte line, not one per q4_0 block.
+inline constexpr size_t kPrefetchLine = 64;
+
+struct TileArgs {
+  const uint8_t* w;     // row 0 of the tile at its first unit
+  size_t w_stride;      // bytes between rows
+  size_t units;         // whole units read from w
+  const uint8_t* tail;  // nullptr, or one more (zero-padded) unit per row, rows kUnitBytes apart
+  const float* a;       // packed activations: token 0 at the first unit
+  size_t a_stride;      // floats between tokens
+  float* acc;           // per-(row, token) partial sums: acc + r * acc_stride + t * lanes
+  size_t acc_stride;
+  bool acc_in;  // start from acc instead of zero
+  float* c;     // non-null: reduce and store C[t * ldc + r] for t < valid_tokens;
+  size_t ldc;   // null: store the partial sums to acc
+  size_t valid_tokens;
+  ptrdiff_t prefetch;  // prefetch w + r * w_stride + prefetch for each unit read; 0: none
+  // From this many bytes into the tile on, add prefetch_wrap: the prefetch has run past the
+  // rows' end and continues in the next tile's rows (streaming rows shorter than the distance).
+  size_t prefetch_wrap_at;
+  ptrdiff_t prefetch_wrap;
+  uint32_t zero;  // 0 (see Launder)
+};
+
+// Named accumulators acc<r>_<t> and decoded rows w<r> (no arrays of vectors: SVE and RVV
+// vectors are sizeless); `if constexpr` drops the ones outside the R x T tile.
+#define RP_GEMV_ROWS(M, t) M(0, t) M(1, t) M(2, t) M(3, t) M(4, t) M(5, t) M(6, t) M(7, t)
+#define RP_GEMV_TOKENS(M, r) M(r, 0) M(r, 1) M(r, 2) M(r, 3) M(r, 4) M(r, 5) M(r, 6) M(r, 7)
+// clang-format off
+#define RP_GEMV_TILE(M)                                                         \
+  RP_GEMV_ROWS(M, 0) RP_GEMV_ROWS(M, 1) RP_GEMV_ROWS(M, 2) RP_GEMV_ROWS(M, 3) \
+  RP_GEMV_ROWS(M, 4) RP_GEMV_ROWS(M, 5) RP_GEMV_ROWS(M, 6) RP_GEMV_ROWS(M, 7)
+// clang-format on
+#define RP_GEMV_EACH(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7)
+
+#define RP_GEMV_DECL_ACC(r, t) [[maybe_unused]] auto acc##r##_##t = hn::Zero(df);
+#define RP_GEMV_DECL_W(r) [[maybe_unused]] auto w##r = hn::Zero(df);
+#define RP_GEMV_LOAD_ACC(r, t) \
+  if constexpr (r < R && t < T) acc##r##_##t = hn::Load(df, args.acc + r * args.acc_stride + t * N);
+#define RP_GEMV_STORE_ACC(r, t) \
+  if constexpr (r < R && t < T) hn::Store(acc##r##_##t, df, args.acc + r * args.acc_stride + t * N);
+#define RP_GEMV_REDUCE(r, t)                                                    \
+  if constexpr (r < R && t < T) {                                               \
+    if (t < args.valid_tokens) {                                                \
+      args.c[t * args.ldc + r] = hn::GetLane(hn::SumOfLanes(df, acc##r##_##t)); \
+    }                                                                           \
+  }
+
+// Token-major order, for wide tiles: per sub-vector, decode the R rows into w<r>, then load
+// each token's A vector once and multiply it into the R rows: R + T loads per R x T FMAs.
+#define RP_GEMV_DECODE(r)                                         \
+  if constexpr (r < R) {                                          \
+    w##r = pol.Decode(df, unit_ + r * stride_, v);                \
+    if constexpr (kLaunderSharedLoads && Policy::kDecodeIsLoad) { \
+      w##r = Launder(df, w##r, opaque_zero);                      \
+    }                                                             \
+  }
+#define RP_GEMV_FMA(r, t) \
+  if constexpr (r < R) acc##r##_##t = hn::MulAdd(w##r, a_, acc##r##_##t);
+#define RP_GEMV_TOKEN(t)                                                  \
+  if constexpr (t < T) {                                                  \
+    auto a_ = hn::Load(df, ap_ + t * args.a_stride + v * N);              \
+    if constexpr (kLaunderSharedLoads) a_ = Launder(df, a_, opaque_zero); \
+    RP_GEMV_ROWS(RP_GEMV_FMA, t)                                          \
+  }
+#define RP_GEMV_UNIT_TOKEN_MAJOR(UNIT, STRIDE, AP) \
+  {                                                \
+    const uint8_t* unit_ = (UNIT);                 \
+    const size_t stride_ = (STRIDE);               \
+    const float* ap_ = (AP);                       \
+    for (size_t v = 0; v < kDecodeUnit / N; ++v) { \
+      RP_GEMV_EACH(RP_GEMV_DECODE)                 \
+      RP_GEMV_EACH(RP_GEMV_TOKEN)                  \
+    }                                              \
+  }
+
+// Row-major order, for narrow tiles: decode a row's whole unit at once (the decoder shares
+// work between its sub-vectors) and multiply each sub-vector into the T tokens, A coming from
+// L1 with each FMA: decode work stays per block, registers stay per row.
+#define RP_GEMV_ROW_FMA(r, t) \
+  if constexpr (t < T)        \
+    acc##r##_##t = hn::MulAdd(w_, hn::Load(df, ap_ + t * args.a_stride + v_ * N), acc##r##_##t);
+#define RP_GEMV_ROW(r)                                                                       \
+  if constexpr (r < R) {                                                                     \
+    pol.DecodeUnit(df, unit_ + r * stride_, [&](size_t v_, hn::Vec<DecodeTag> w_) HWY_ATTR { \
+      RP_GEMV_TOKENS(RP_GEMV_ROW_FMA, r)                                                     \
+    });                                                                                      \
+  }
+#define RP_GEMV_UNIT_ROW_MAJOR(UNIT, STRIDE, AP) \
+  {                                              \
+    const uint8_t* unit_ = (UNIT);               \
+    const size_t stride_ = (STRIDE);             \
+    const float* ap_ = (AP);                     \
+    RP_GEMV_EACH(RP_GEMV_ROW)                    \
+  }
+
+#define RP_GEMV_UNIT(UNIT, STRIDE, AP)         \
+  if constexpr (kTokenMajor) {                 \
+    RP_GEMV_UNIT_TOKEN_MAJOR(UNIT, STRIDE, AP) \
+  } else {                                     \
+    RP_GEMV_UNIT_ROW_MAJOR(UNIT, STRIDE, AP)   \
+  }
+
+// v | zero: the same vector, in a register the compiler cannot replace by a memory operand.
+template <class DF, class VU>
+HWY_INLINE hn::Vec<DF> Launder(DF df, hn::Vec<DF> v, VU zero) {
+  return hn::BitCast(df, hn::Or(hn::BitCast(hn::RebindToUnsigned<DF>(), v), zero));
+}
+
+template <class Policy, size_t R, size_t T, bool kTokenMajor>
+HWY_NOINLINE void GemvTile(const Policy& pol, const TileArgs& args) {
+  static_assert(R >= 1 && R <= 8 && T >= 1 && T <= 8, "tile names cover 8 x 8");
+  const DecodeTag df;
+  const size_t N = hn::Lanes(df);
+  // Zero, but read from args, so the compiler cannot drop the Or in Launder.
+  [[maybe_unused]] const auto opaque_zero = hn::Set(hn::RebindToUnsigned<DecodeTag>(), args.zero);
+  RP_GEMV_TILE(RP_GEMV_DECL_ACC)
+  RP_GEMV_EACH(RP_GEMV_DECL_W)
+  if (args.acc_in) {
+    RP_GEMV_TILE(RP_GEMV_LOAD_ACC)
+  }
+  const uint8_t* w = args.w;
+  const float* ap = args.a;
+  // About one prefetch per 64-byte line of each row: every unit for f32/bf16 (128/64 B) and
+  // q8_0 (34 B: 64 / 34 rounds down to 1), every third unit for q4_0 (3 x 18 = 54 B).
+  constexpr size_t kUnitsPerLine =
+      Policy::kUnitBytes >= kPrefetchLine ? 1 : kPrefetchLine / Policy::kUnitBytes;
+  size_t u = 0;
+  if (args.prefetch != 0) {
+    for (; u + kUnitsPerLine <= args.units; u += kUnitsPerLine) {
+      const size_t at = u * Policy::kUnitBytes + static_cast<size_t>(args.prefetch);
+      const ptrdiff_t ahead =
+          args.prefetch + (at >= args.prefetch_wrap_at ? args.prefetch_wrap : 0);
+      for (size_t r = 0; r < R; ++r) {
+        for (size_t b = 0; b < Policy::kUnitBytes; b += kPrefetchLine) {
+          hwy::Prefetch(w + r * args.w_stride + ahead + b);
+        }
+      }
+      for (size_t i = 0; i < kUnitsPerLine; ++i, w += Policy::kUnitBytes, ap += kDecodeUnit) {
+        RP_GEMV_UNIT(w, args.w_stride, ap)
+      }
+    }
+  }
+  for (; u < args.units; ++u, w += Policy::kUnitBytes, ap += kDecodeUnit) {
+    RP_GEMV_UNIT(w, args.w_stride, ap)
+  }
+  if (args.tail != nullptr) {
+    RP_GEMV_UNIT(args.tail, Policy::kUnitBytes, ap)
+  }
+  if (args.c != nullptr) {
+    RP_GEMV_TILE(RP_GEMV_REDUCE)
+  } else {
+    RP_GEMV_TILE(RP_GEMV_STORE_ACC)
+  }
+}
+
+#undef RP_GEMV_UNIT
+#undef RP_GEMV_UNIT_ROW_MAJOR
+#undef RP_GEMV_ROW
+#undef RP_GEMV_ROW_FMA
+#undef RP_GEMV_UNIT_TOKEN_MAJOR
+#undef RP_GEMV_TOKEN
+#undef RP_GEMV_FMA
+#undef RP_GEMV_DECODE
+#undef RP_GEMV_REDUCE
+#undef RP_GEMV_STORE_ACC
+#undef RP_GEMV_LOAD_ACC
+#undef RP_GEMV_DECL_W
+#undef RP_GEMV_DECL_ACC
+#undef RP_GEMV_EACH
+#undef RP_GEMV_TILE
+#undef RP_GEMV_TOKENS
+#undef RP_GEMV_ROWS
+
+template <class Policy>
+using TileFn = void (*)(const Policy&, const TileArgs&);
+
+// The full tile for T tokens and its one-row variant for the rows left over.
+template <class Policy, size_t T>
+void PickTiles(TileFn<Policy>* full, TileFn<Policy>* single) {
+  constexpr bool kTokenMajor = GemvTokenMajor(Policy::kFormat, static_cast<int>(T));
+  *full = &GemvTile<Policy, static_cast<size_t>(GemvTileRows(T, kVectorRegisters)), T, kTokenMajor>;
+  *single = &GemvTile<Policy, 1, T, kTokenMajor>;
+}
+
+template <class Policy>
+void TilesFor(int tokens, TileFn<Policy>* full, TileFn<Policy>* single) {
+  static_assert(GemvMaxTileTokens(kVectorRegisters) <= 8, "tile names cover 8 tokens");
+  switch (tokens) {
+    case 1:
+      return PickTiles<Policy, 1>(full, single);
+    case 2:
+      return PickTiles<Policy, 2>(full, single);
+    case 3:
+      return PickTiles<Policy, 3>(full, single);
+    case 4:
+      return PickTiles<Policy, 4>(full, single);
+  }
+  if constexpr (GemvMaxTileTokens(kVectorRegisters) > 4) {
+    switch (tokens) {
+      case 5:
+        return PickTiles<Policy, 5>(full, single);
+      case 6:
+        return PickTiles<Policy, 6>(full, single);
+      case 7:
+        return PickTiles<Policy, 7>(full, single);
+      case 8:
+        return PickTiles<Policy, 8>(full, single);
+    }
+  }
+  HWY_ABORT("GEMV tile for %d tokens not compiled for %s", tokens, hwy::TargetName(HWY_TARGET));
+}
+
+// Packs A into [k-block][token][weight] (GemvBlocking::BlockOffset, TokenStride); inside a
+// unit, slot s holds weight Policy::Source(s). Tokens >= m and weights >= k are zero; the skew
+// between token rows is never read. Token rows are split over the threads.
+template <class Policy>
+void PackActivations(const GemvCall& call, const GemvBlocking& b, float* packed) {
+  const size_t N = hn::Lanes(DecodeTag());
+  constexpr int64_t kUnit = static_cast<int64_t>(kDecodeUnit);
+  size_t source[kDecodeUnit];
+  for (size_t s = 0; s < kDecodeUnit; ++s) source[s] = Policy::Source(s, N);
+#pragma omp for schedule(static)
+  for (int64_t t = 0; t < b.padded_m; ++t) {
+    const float* a = t < call.m ? call.a + t * call.lda : nullptr;  // null: a padding token
+    for (int64_t kb = 0; kb < b.padded_k; kb += b.k_block) {
+      const int64_t len = b.BlockLength(kb);
+      float* out = packed + b.BlockOffset(kb) + t * b.TokenStride(kb);
+      for (int64_t u = 0; u < len; u += static_cast<int64_t>(kDecodeUnit)) {
+        if (Policy::kNaturalOrder && a != nullptr && kb + u + kUnit <= call.k) {
+          std::memcpy(out + u, a + kb + u, sizeof(float) * kDecodeUnit);
+          continue;
+        }
+        for (size_t s = 0; s < kDecodeUnit; ++s) {
+          const int64_t i = kb + u + static_cast<int64_t>(source[s]);
+          out[u + static_cast<int64_t>(s)] = (a != nullptr && i < call.k) ? a[i] : 0.0f;
+        }
+      }
+    }
+  }
+}
+
+// The whole GEMV for one weight format on this target.
+template <class Policy>
+void GemvRun(const Policy& pol, const GemvCall& call, const GemvBlocking& b, void* workspace) {
+  const DecodeTag df;
+  const size_t N = hn::Lanes(df);
+  TileFn<Policy> full_tile, single_tile;
+  TilesFor<Policy>(b.tokens, &full_tile, &single_tile);
+
+  float* packed = static_cast<float*>(workspace);
+  float* scratch_base = packed + b.PackedFloats();
+  const size_t scratch_per_thread = static_cast<size_t>(b.panel_rows * b.padded_m) * 16;
+  const size_t row_bytes = RowBytes(Policy::kFormat, static_cast<size_t>(call.k));
+  const int64_t whole_units = call.k / static_cast<int64_t>(kDecodeUnit);
+  // Bytes of the last, partial unit (f32/bf16 with k % 32 != 0), copied zero-padded per tile.
+  const size_t tail_bytes = row_bytes - static_cast<size_t>(whole_units) * Policy::kUnitBytes;
+  const uint8_t* w = static_cast<const uint8_t*>(call.w);
+
+#pragma omp parallel num_threads(call.threads)
+  {
+    PackActivations<Policy>(call, b, packed);  // ends with the barrier of its omp for
+    const int tid = omp_get_thread_num();
+    int64_t r_begin, r_end;
+    GemvRowRange(call.n, call.threads, tid, &r_begin, &r_end);
+    float* scratch = scratch_base + static_cast<size_t>(tid) * scratch_per_thread;
+    HWY_ALIGN uint8_t tail[kGemvMaxTileRows * Policy::kUnitBytes];
+
+    for (int64_t p0 = r_begin; p0 < r_end; p0 += b.panel_rows) {
+      const int64_t p1 = std::min(p0 + b.panel_rows, r_end);
+      for (int64_t kb = 0; kb < b.padded_k; kb += b.k_block) {
+        const int64_t len = b.BlockLength(kb);
+        const bool last_block = kb + len == b.padded_k;
+        const bool has_tail = last_block && tail_bytes != 0;
+        const size_t units = static_cast<size_t>(len) / kDecodeUnit - (has_tail ? 1 : 0);
+        const float* a_block = packed + b.BlockOffset(kb);
+        const ptrdiff_t chunk_bytes =
+            static_cast<ptrdiff_t>(len / static_cast<int64_t>(kDecodeUnit)) *
+            static_cast<ptrdiff_t>(Policy::kUnitBytes);
+        for (int64_t r = p0; r < p1;) {
+          const int64_t rows = p1 - r >= b.rows ? b.rows : 1;
+          const TileFn<Policy> tile = rows == b.rows ? full_tile : single_tile;
+          const uint8_t* w_tile =
+              w + r * row_bytes + kb / static_cast<int64_t>(kDecodeUnit) * Policy::kUnitBytes;
+          if (has_tail) {
+            std::memset(tail, 0, sizeof(tail));
+            for (int64_t i = 0; i < rows; ++i) {
+              std::memcpy(tail + i * Policy::kUnitBytes,
+                          w + (r + i) * row_bytes + whole_units * Policy::kUnitBytes, tail_bytes);
+            }
+          }
+          // Streaming prefetches further along the same rows. Panels prefetch the same rows'
+          // next k-block, reached after the panel's other row groups; from the last k-block,
+          // the first k-block of the rows one panel further down, so none starts cold.
+          ptrdiff_t prefetch = 0;
+          size_t wrap_at = std::numeric_limits<size_t>::max();
+          ptrdiff_t wrap = 0;
+          if (b.streaming()) {
+            // Rows shorter than the distance (q4_0 at k = 4096: 2304 B; q8_0: 4352 B) would
+            // otherwise prefetch their own tile's next rows, already loaded, and every tile
+            // would start cold: past the row's end, row i of the next tile (R rows further)
+            // at the same lead.
+            prefetch = static_cast<ptrdiff_t>(kStreamPrefetchBytes);
+            wrap_at = row_bytes;
+            wrap = static_cast<ptrdiff_t>((rows - 1) * static_cast<int64_t>(row_bytes));
+          } else if (!last_block) {
+            prefetch = chunk_bytes;
+          } else if (r + b.panel_rows < r_end) {
+            prefetch = static_cast<ptrdiff_t>(b.panel_rows * static_cast<int64_t>(row_bytes)) -
+                       static_cast<ptrdiff_t>(w_tile - (w + r * row_bytes));
+          }
+          for (int64_t g = 0; g < b.groups; ++g) {
+            TileArgs ta;
+            ta.w = w_tile;
+            ta.w_stride = row_bytes;
+            ta.units = units;
+            ta.tail = has_tail ? tail : nullptr;
+            ta.a = a_block + g * b.tokens * b.TokenStride(kb);
+            ta.a_stride = static_cast<size_t>(b.TokenStride(kb));
+            ta.acc = scratch + static_cast<size_t>((r - p0) * b.padded_m + g * b.tokens) * N;
+            ta.acc_stride = static_cast<size_t>(b.padded_m) * N;
+            ta.acc_in = kb != 0;
+            ta.c = last_block ? call.c + g * b.tokens * call.ldc + r : nullptr;
+            ta.ldc = static_cast<size_t>(call.ldc);
+            ta.valid_tokens =
+                static_cast<size_t>(std::min<int64_t>(b.tokens, call.m - g * b.tokens));
+            ta.prefetch = g == 0 ? prefetch : 0;  // later groups find the block in L1
+            ta.prefetch_wrap_at = wrap_at;
+            ta.prefetch_wrap = wrap;
+            ta.zero = 0;
+            tile(pol, ta);
+          }
+          r += rows;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace roofprof
+HWY_AFTER_NAMESPACE();
+
+#endif  // include guard (toggle)

@@ -1,0 +1,135 @@
+// Decode GEMV for m = 1..64 tokens: C[m x n] = A[m x k] * W[n x k]^T with W in f32, bf16, q8_0
+// or q4_0 (kernels/quant.h), f32 activations and f32 accumulation. Plain interface: blocking as
+// data, the call, the scalar reference and the thread partition.
+//
+// Activations for q8_0 and q4_0 stay f32: they are not quantized per block (ggml's q8_0
+// activation blocks and integer dot products are not used). Each 32-weight block is dequantized
+// to exact f32 values (q * d, (q - 8) * d) in registers and multiplied into f32 accumulators,
+// so every format matches the double reference on the dequantized weights within the f32 dot
+// bound (DotTolerance), and A is packed once per call as f32, in the decoder's lane order. The
+// price is decode work per weight (widen, convert or table lookup, scale), which on one Zen 5
+// thread caps q4_0 at ~22 GB/s of weight bytes even from L3.
+#ifndef ROOFPROF_KERNELS_GEMV_H_
+#define ROOFPROF_KERNELS_GEMV_H_
+
+#include <cstddef>
+#include <cstdint>
+
+#include "kernels/quant.h"
+
+namespace roofprof {
+
+// Register tile: tokens x rows accumulators, plus one decoded W vector per row and one A vector
+// live at a time, plus kGemvDecodeRegisters for the decoder (q4_0 keeps its 16-entry table, a
+// nibble mask and two temporaries) and the zero that keeps shared loads in registers, must fit
+// in the target's vector registers or they spill.
+inline constexpr int kGemvDecodeRegisters = 5;
+// At most 8 rows: 8 independent FMA chains already cover FMA latency 4 x 2 pipes when T = 1, and
+// each row is one more stream for the prefetchers.
+inline constexpr int kGemvMaxTileRows = 8;
+
+// Tokens per register tile: 8 with 32 vector registers (AVX-512, NEON/SVE on AArch64, RVV),
+// 4 with 16 (SSE4, AVX2), so that a tile with 2+ rows still fits.
+constexpr int GemvMaxTileTokens(int vector_registers) { return vector_registers >= 32 ? 8 : 4; }
+
+// Rows per register tile for `tokens` tokens: rows * (tokens + 1) + decode registers <= file.
+// 32 registers: T=1..8 -> R = 8, 8, 6, 5, 4, 3, 3, 3 (T=8: 24 accumulators + 3 W + 1 A + 5).
+// 16 registers: T=1..4 -> R = 5, 3, 2, 2.
+constexpr int GemvTileRows(int tokens, int vector_registers) {
+  const int r = (vector_registers - kGemvDecodeRegisters) / (tokens + 1);
+  return r < 1 ? 1 : (r > kGemvMaxTileRows ? kGemvMaxTileRows : r);
+}
+
+// Dot-loop order of a T-token tile: token-major (decode each sub-vector of the R rows, then
+// share each A vector between them: R + T loads per R x T FMAs) or row-major (decode a row's
+// whole unit once, A from L1 with every FMA: R x T + decode loads). Measured on Zen 5 with
+// cache-resident data: f32 gains from T = 2 (its decode is a load); bf16, q8_0 and q4_0, whose
+// decode work row-major shares between sub-vectors, from T = 5, below which row-major is as
+// fast or faster (q4_0 at T = 4: 1.25x).
+constexpr bool GemvTokenMajor(WeightFormat format, int tokens) {
+  return tokens >= (format == WeightFormat::kF32 ? 2 : 5);
+}
+
+// The A block (all tokens x one k-block, f32) must stay in L1 while the tiles of a panel reuse
+// it. L1d is 32 KiB or more on every core we target (48 KiB on Zen 5, 64 KiB on Neoverse V2):
+// half of 32 KiB for A leaves room for the W block of one tile (rows x k-block) and the
+// accumulator lines.
+inline constexpr size_t kGemvABlockBytes = 16 * 1024;
+// Shortest k-block: every k-block costs each tile one load and one store of its accumulators,
+// so 256 weights (16 AVX-512 steps of rows x tokens FMAs each) keeps that under 1/8 of the
+// FMAs. Past 64 tokens the A block then outgrows L1 and streams from L2.
+inline constexpr int64_t kGemvMinKBlock = 256;
+// Row groups per panel: the A block is reused by this many tiles before the next k-block
+// replaces it, so L2 delivers A at (tokens / panel rows) x the W byte rate (16 tokens, 24 rows:
+// 2/3) instead of tokens / rows (16 / 3: more than L2 can sustain beside the W stream).
+inline constexpr int kGemvPanelRowGroups = 8;
+// Floats between consecutive tokens' rows in the packed A beyond their length: one 64-byte
+// line. Row lengths are multiples of 128 B and often of 4 KiB (k = 4096); T rows exactly that
+// far apart would all fall into the same L1 sets (12 ways on Zen 5, 8 on many cores) beside
+// the R rows of W, which are 4 KiB multiples apart too.
+inline constexpr int64_t kGemvTokenSkew = 16;
+// Threads own rows in multiples of 16, so their C columns never share a 64-byte line.
+inline constexpr int64_t kGemvRowAlign = 16;
+
+struct GemvBlocking {
+  int tokens = 1;          // T: tokens per register tile (every token group has T)
+  int rows = 1;            // R: W rows per register tile (tail rows run R = 1 tiles)
+  int64_t groups = 1;      // token groups: ceil(m / T)
+  int64_t padded_m = 1;    // groups * T; padded tokens are zero and never stored
+  int64_t padded_k = 32;   // k rounded up to 32; the padding weights and activations are zero
+  int64_t k_block = 32;    // KB: weights per k-block; padded_k when streaming
+  int64_t panel_rows = 1;  // P: rows that share one A block; R when streaming
+  // One token group whose packed A fits kGemvABlockBytes keeps the accumulators in registers
+  // over all of k ("streaming": W read once, A from L1). Otherwise tiles walk panels x k-blocks
+  // and park accumulators in a per-thread scratch ("panel"), so the A block stays in L1 even
+  // at k = 4096 with 2+ tokens (32 KiB and more of packed A).
+  bool streaming() const { return k_block == padded_k; }
+  // Packed A layout: the k-block starting at weight kb holds padded_m token rows of
+  // BlockLength(kb) floats, TokenStride(kb) apart, from float BlockOffset(kb) on.
+  int64_t BlockLength(int64_t kb) const {
+    return k_block < padded_k - kb ? k_block : padded_k - kb;
+  }
+  int64_t TokenStride(int64_t kb) const { return BlockLength(kb) + kGemvTokenSkew; }
+  int64_t BlockOffset(int64_t kb) const {
+    return kb / k_block * padded_m * (k_block + kGemvTokenSkew);
+  }
+  int64_t PackedFloats() const {
+    return padded_m * (padded_k + (padded_k + k_block - 1) / k_block * kGemvTokenSkew);
+  }
+};
+
+GemvBlocking ChooseGemvBlocking(int64_t m, int64_t k, int vector_registers);
+
+// Architectural vector registers of Highway target `target` (32 or 16).
+int GemvVectorRegisters(int64_t target);
+
+struct GemvCall {
+  WeightFormat format = WeightFormat::kF32;
+  int64_t m = 1, n = 1, k = 1;
+  const float* a = nullptr;  // m x k, row stride lda floats; any alignment
+  int64_t lda = 1;
+  const void* w = nullptr;  // n rows of RowBytes(format, k) bytes, back to back; any alignment
+  float* c = nullptr;       // m x n, row stride ldc floats; written
+  int64_t ldc = 1;
+  int threads = 1;
+};
+
+// Scratch the kernel needs (packed A and per-thread accumulators), for `blocking`.
+size_t GemvWorkspaceBytes(const GemvBlocking& blocking, int threads);
+
+// Runs on Highway target `target` with call.threads OpenMP threads (dispatch happens once, here).
+// `workspace` holds GemvWorkspaceBytes(ChooseGemvBlocking(m, k, GemvVectorRegisters(target)),
+// threads) bytes, 64-byte aligned. Block formats need k % 32 == 0.
+void Gemv(int64_t target, const GemvCall& call, void* workspace);
+
+// Rows [*begin, *end) of W (and columns of C) that thread `tid` of `threads` owns: the static
+// partition both the kernel and the first touch in Setup use.
+void GemvRowRange(int64_t n, int threads, int tid, int64_t* begin, int64_t* end);
+
+// Scalar reference for C[t][row], accumulating in double on the dequantized weights; also
+// returns sum |a_i * w_i| (for DotTolerance) when `sum_abs` is not null.
+double GemvReference(const GemvCall& call, int64_t t, int64_t row, double* sum_abs);
+
+}  // namespace roofprof
+
+#endif  // ROOFPROF_KERNELS_GEMV_H_

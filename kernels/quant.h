@@ -1,0 +1,75 @@
+// Weight formats of the decode kernels, byte-compatible with GGUF: f32, bf16, q8_0, q4_0 rows,
+// their reference quantizers and dequantizers, and portable fp16/bf16 <-> f32 conversion.
+#ifndef ROOFPROF_KERNELS_QUANT_H_
+#define ROOFPROF_KERNELS_QUANT_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace roofprof {
+
+// GGUF stores every field little-endian; the block structs below are its bytes as they are.
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "GGUF block layouts are little-endian");
+
+// Weights per quantization block (ggml's QK8_0 and QK4_0).
+inline constexpr size_t kQuantBlock = 32;
+
+// ggml block_q8_0: one fp16 scale, then 32 signed bytes; weight i = qs[i] * d.
+struct BlockQ8_0 {
+  uint16_t d;  // IEEE binary16 bits
+  int8_t qs[kQuantBlock];
+};
+static_assert(sizeof(BlockQ8_0) == 34, "q8_0 block is 34 bytes in GGUF");
+
+// ggml block_q4_0: one fp16 scale, then 16 bytes of nibbles. Weight i < 16 is the low nibble of
+// qs[i], weight i + 16 the high nibble of qs[i]; each is (nibble - 8) * d.
+struct BlockQ4_0 {
+  uint16_t d;
+  uint8_t qs[kQuantBlock / 2];
+};
+static_assert(sizeof(BlockQ4_0) == 18, "q4_0 block is 18 bytes in GGUF");
+
+enum class WeightFormat { kF32, kBF16, kQ8_0, kQ4_0 };
+
+// "f32", "bf16", "q8_0", "q4_0" (GGUF's type names).
+const char* WeightFormatName(WeightFormat f);
+// Whether rows are made of 32-weight blocks (k must then be a multiple of kQuantBlock).
+bool IsBlockFormat(WeightFormat f);
+// Bytes of one row of k weights, scales included: 4k, 2k, 34k/32, 18k/32.
+size_t RowBytes(WeightFormat f, size_t k);
+// Storage cost per weight in bytes (scales included): 4, 2, 34/32, 18/32.
+double BytesPerWeight(WeightFormat f);
+
+// IEEE binary16 <-> binary32. F32ToF16 rounds to nearest, ties to even, as F16C's vcvtps2ph and
+// ggml's GGML_FP32_TO_FP16 do; overflow goes to infinity and NaN stays NaN (quiet). Highway
+// 1.0.3 has PromoteTo/DemoteTo for float16_t on every target, but where the hardware lacks F16C
+// (SSE4, EMU128, SCALAR) its DemoteTo truncates the mantissa and saturates to 65504 and its
+// PromoteTo maps Inf/NaN to finite numbers, so quantizers cannot use it and stay portable here.
+float F16ToF32(uint16_t h);
+uint16_t F32ToF16(float f);
+// All 65536 binary16 values as floats (256 KiB, built once, thread-safe): fp16 scales decode
+// with one scalar load, which keeps them off the vector pipes in the kernels' inner loops.
+const float* F16ToF32Table();
+
+// bfloat16 <-> binary32. F32ToBF16 rounds to nearest even and quiets NaN, as ggml does.
+float BF16ToF32(uint16_t h);
+uint16_t F32ToBF16(float f);
+
+// ggml's reference quantizers (quantize_row_q8_0_ref, quantize_row_q4_0_ref): round to
+// nearest with d = absmax / 127 for q8_0; d = max / -8 for q4_0 where max is the signed value
+// of largest magnitude. k must be a multiple of kQuantBlock.
+void QuantizeRowQ8_0(const float* x, BlockQ8_0* y, size_t k);
+void QuantizeRowQ4_0(const float* x, BlockQ4_0* y, size_t k);
+void DequantizeRowQ8_0(const BlockQ8_0* x, float* y, size_t k);
+void DequantizeRowQ4_0(const BlockQ4_0* x, float* y, size_t k);
+
+// Any format, one row: `row` holds RowBytes(f, k) bytes.
+void EncodeRow(WeightFormat f, const float* x, size_t k, void* row);
+void DecodeRow(WeightFormat f, const void* row, size_t k, float* y);
+// Weight i of a row, dequantized (the value every kernel must multiply by).
+float DecodeWeight(WeightFormat f, const void* row, size_t i);
+
+}  // namespace roofprof
+
+#endif  // ROOFPROF_KERNELS_QUANT_H_

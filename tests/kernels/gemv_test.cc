@@ -1,0 +1,402 @@
+// Decode GEMV: every compiled target and format against the double reference over edge sizes
+// and misaligned pointers; blocking, thread partition, work models and registration.
+#include "kernels/gemv.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/touch_counter.h"
+#include "kernels/workload.h"
+#include "src/error.h"
+#include "src/targets.h"
+#include "tests/test_util.h"
+
+namespace roofprof {
+namespace {
+
+using testing_util::DotTolerance;
+using testing_util::kEpsF32;
+
+constexpr WeightFormat kFormats[] = {WeightFormat::kF32, WeightFormat::kBF16, WeightFormat::kQ8_0,
+                                     WeightFormat::kQ4_0};
+
+struct FreeBytes {
+  void operator()(unsigned char* p) const { std::free(p); }
+};
+using Bytes = std::unique_ptr<unsigned char[], FreeBytes>;
+
+Bytes Allocate(size_t bytes) {
+  const size_t rounded = (bytes + 63) / 64 * 64 + 64;
+  return Bytes(static_cast<unsigned char*>(std::aligned_alloc(64, rounded)));
+}
+
+int TestThreads() { return 2; }
+
+// One GEMV problem with deliberately misaligned A, W and C and strided A and C, plus a sentinel
+// around C to catch stray writes.
+class Problem {
+ public:
+  Problem(WeightFormat f, int64_t m, int64_t n, int64_t k, uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+    const size_t row = RowBytes(f, static_cast<size_t>(k));
+    // W: one element past 64-byte alignment (one byte for the block formats, whose blocks are
+    // 34 or 18 bytes and never aligned anyway).
+    const size_t w_offset = f == WeightFormat::kF32 ? 4 : (f == WeightFormat::kBF16 ? 2 : 1);
+    w_ = Allocate(w_offset + static_cast<size_t>(n) * row);
+    std::vector<float> x(static_cast<size_t>(k));
+    for (int64_t r = 0; r < n; ++r) {
+      for (float& v : x) v = dist(rng);
+      EncodeRow(f, x.data(), static_cast<size_t>(k), w_.get() + w_offset + r * row);
+    }
+    lda_ = k + 3;
+    a_ = Allocate(sizeof(float) * static_cast<size_t>(1 + m * lda_));
+    float* a = reinterpret_cast<float*>(a_.get()) + 1;
+    for (int64_t i = 0; i < m * lda_; ++i) a[i] = dist(rng);
+    ldc_ = n + 5;
+    c_ = Allocate(sizeof(float) * static_cast<size_t>(1 + m * ldc_ + 1));
+    c_floats_ = static_cast<size_t>(1 + m * ldc_ + 1);
+    float* cbuf = reinterpret_cast<float*>(c_.get());
+    for (size_t i = 0; i < c_floats_; ++i) cbuf[i] = kSentinel;
+    call_.format = f;
+    call_.m = m;
+    call_.n = n;
+    call_.k = k;
+    call_.a = a;
+    call_.lda = lda_;
+    call_.w = w_.get() + w_offset;
+    call_.c = cbuf + 1;
+    call_.ldc = ldc_;
+  }
+
+  // Runs on `target` and returns the largest |error| / DotTolerance over all outputs; fails
+  // the test if anything outside C[m x n] was written.
+  double Check(int64_t target, int threads) {
+    call_.threads = threads;
+    const GemvBlocking b = ChooseGemvBlocking(call_.m, call_.k, GemvVectorRegisters(target));
+    Bytes ws = Allocate(GemvWorkspaceBytes(b, threads));
+    // Fill the workspace with NaN so that any read of an unwritten scratch value shows.
+    std::memset(ws.get(), 0xFF, GemvWorkspaceBytes(b, threads));
+    Gemv(target, call_, ws.get());
+    const float* cbuf = reinterpret_cast<const float*>(c_.get());
+    double worst = 0;
+    for (size_t i = 0; i < c_floats_; ++i) {
+      const int64_t off = static_cast<int64_t>(i) - 1;
+      const bool inside = off >= 0 && off < call_.m * ldc_ && off % ldc_ < call_.n;
+      if (!inside) {
+        EXPECT_EQ(cbuf[i], kSentinel) << "stray write at C offset " << off;
+        continue;
+      }
+      double sum_abs = 0;
+      const double want = GemvReference(call_, off / ldc_, off % ldc_, &sum_abs);
+      const double err = std::fabs(static_cast<double>(cbuf[i]) - want);
+      worst = std::max(worst, err / DotTolerance(call_.k, sum_abs, kEpsF32));
+    }
+    return worst;
+  }
+
+  const GemvCall& call() const { return call_; }
+
+ private:
+  static constexpr float kSentinel = -12345.0f;
+  Bytes w_, a_, c_;
+  int64_t lda_ = 0, ldc_ = 0;
+  size_t c_floats_ = 0;
+  GemvCall call_;
+};
+
+std::string Label(int64_t target, WeightFormat f, int64_t m, int64_t n, int64_t k, int threads) {
+  return TargetName(target) + " " + WeightFormatName(f) + " m=" + std::to_string(m) +
+         " n=" + std::to_string(n) + " k=" + std::to_string(k) +
+         " threads=" + std::to_string(threads);
+}
+
+// k values per format: around the lane counts (1, 3, 4, 8, 16, +1) and odd ones for f32/bf16;
+// multiples of the 32-weight block (one, two, three blocks and 4096 + 32) for q8_0/q4_0.
+std::vector<int64_t> KSizes(WeightFormat f) {
+  if (IsBlockFormat(f)) return {32, 64, 96, 4128};
+  return {1, 3, 4, 8, 16, 17, 31, 33, 96, 257, 4128, 4099};
+}
+
+TEST(Gemv, EveryTargetFormatAndEdgeSize) {
+  const int64_t tokens[] = {1, 2, 3, 4, 9, 16, 17, 64};
+  uint32_t seed = 1;
+  for (const int64_t target : testing_util::Targets()) {
+    for (const WeightFormat f : kFormats) {
+      for (const int64_t k : KSizes(f)) {
+        for (const int64_t m : tokens) {
+          // Large k with many tokens costs the reference m * n * k: keep n small there.
+          const std::vector<int64_t> ns =
+              k > 1000 ? std::vector<int64_t>{3} : std::vector<int64_t>{1, 51};
+          for (const int64_t n : ns) {
+            if (k > 1000 && m > 4 && m != 64) continue;
+            // Two threads on one case per k only: on a busy machine every parallel region
+            // costs a scheduling round trip (PanelsWithTailRowsAndManyThreads covers threads).
+            const int threads = n == 51 && m == 17 ? TestThreads() : 1;
+            Problem p(f, m, n, k, seed++);
+            EXPECT_LE(p.Check(target, threads), 1.0) << Label(target, f, m, n, k, threads);
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(Gemv, PanelsWithTailRowsAndManyThreads) {
+  // 16 tokens run two token groups through panels and k-blocks; n = 100 leaves partial panels
+  // and one-row tiles; 3 threads split rows unevenly (and one may own none when n is small).
+  for (const int64_t target : testing_util::Targets()) {
+    for (const WeightFormat f : kFormats) {
+      for (const int64_t n : {2, 100}) {
+        for (const int threads : {1, 3}) {
+          Problem p(f, 16, n, 1024, 99);
+          EXPECT_LE(p.Check(target, threads), 1.0) << Label(target, f, 16, n, 1024, threads);
+        }
+      }
+    }
+  }
+}
+
+TEST(Gemv, ExactOnSmallIntegers) {
+  // Integer-valued weights and activations: every product and partial sum is an exact f32
+  // integer, so each format must reproduce the reference exactly on every target.
+  const int64_t m = 5, n = 7, k = 96;
+  for (const int64_t target : testing_util::Targets()) {
+    for (const WeightFormat f : kFormats) {
+      std::vector<float> w(static_cast<size_t>(n * k)), a(static_cast<size_t>(m * k));
+      for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>(static_cast<int>(i % 15) - 7);
+      // q8_0 needs absmax 127 per block for d = 1; q4_0 needs the -8 extreme for d = 1.
+      for (int64_t r = 0; r < n; ++r) {
+        for (int64_t b = 0; b < k / 32; ++b) {
+          w[static_cast<size_t>(r * k + b * 32)] = f == WeightFormat::kQ8_0 ? 127.0f : -8.0f;
+        }
+      }
+      for (size_t i = 0; i < a.size(); ++i) a[i] = static_cast<float>(static_cast<int>(i % 9) - 4);
+      const size_t row = RowBytes(f, static_cast<size_t>(k));
+      std::vector<unsigned char> wq(static_cast<size_t>(n) * row);
+      for (int64_t r = 0; r < n; ++r) {
+        EncodeRow(f, w.data() + r * k, static_cast<size_t>(k), wq.data() + r * row);
+      }
+      std::vector<float> c(static_cast<size_t>(m * n), -1.0f);
+      GemvCall call;
+      call.format = f;
+      call.m = m;
+      call.n = n;
+      call.k = k;
+      call.a = a.data();
+      call.lda = k;
+      call.w = wq.data();
+      call.c = c.data();
+      call.ldc = n;
+      const GemvBlocking b = ChooseGemvBlocking(m, k, GemvVectorRegisters(target));
+      Bytes ws = Allocate(GemvWorkspaceBytes(b, 1));
+      Gemv(target, call, ws.get());
+      for (int64_t t = 0; t < m; ++t) {
+        for (int64_t r = 0; r < n; ++r) {
+          double want = 0;
+          for (int64_t i = 0; i < k; ++i) {
+            want += static_cast<double>(a[static_cast<size_t>(t * k + i)]) *
+                    w[static_cast<size_t>(r * k + i)];
+          }
+          EXPECT_EQ(c[static_cast<size_t>(t * n + r)], want)
+              << TargetName(target) << " " << WeightFormatName(f) << " t=" << t << " r=" << r;
+        }
+      }
+    }
+  }
+}
+
+TEST(GemvBlocking, TilesFitRegistersAndPadding) {
+  for (const int regs : {16, 32}) {
+    for (int64_t m = 1; m <= 256; ++m) {
+      for (const int64_t k : {1, 31, 4096}) {
+        const GemvBlocking b = ChooseGemvBlocking(m, k, regs);
+        ASSERT_LE(b.tokens, GemvMaxTileTokens(regs));
+        ASSERT_GE(b.padded_m, m);
+        ASSERT_LT(b.padded_m - m, b.groups);  // at most one padded token per extra group
+        ASSERT_EQ(b.padded_m, b.groups * b.tokens);
+        if (b.rows > 1) {
+          ASSERT_LE(b.rows * (b.tokens + 1) + kGemvDecodeRegisters, regs);
+        }
+        ASSERT_EQ(b.padded_k % 32, 0);
+        ASSERT_GE(b.padded_k, k);
+        ASSERT_EQ(b.k_block % 32, 0);
+        ASSERT_LE(b.k_block, b.padded_k);
+        ASSERT_EQ(b.panel_rows % b.rows, 0);
+        if (b.streaming()) {
+          ASSERT_EQ(b.k_block, b.padded_k);
+        } else if (b.k_block > kGemvMinKBlock) {
+          ASSERT_LE(static_cast<size_t>(4 * b.padded_m * b.k_block), kGemvABlockBytes);
+        }
+      }
+    }
+  }
+  // The documented 32-register tiles.
+  const int expect_rows[] = {8, 8, 6, 5, 4, 3, 3, 3};
+  for (int t = 1; t <= 8; ++t) EXPECT_EQ(GemvTileRows(t, 32), expect_rows[t - 1]) << t;
+  EXPECT_EQ(ChooseGemvBlocking(16, 4096, 32).k_block, 256);
+  EXPECT_EQ(ChooseGemvBlocking(12, 4096, 32).tokens, 6);
+}
+
+TEST(GemvRowRange, PartitionsAlignedAndComplete) {
+  for (const int64_t n : {1, 15, 16, 17, 100, 11008}) {
+    for (const int threads : {1, 2, 3, 7}) {
+      int64_t expect_begin = 0;
+      for (int tid = 0; tid < threads; ++tid) {
+        int64_t b, e;
+        GemvRowRange(n, threads, tid, &b, &e);
+        EXPECT_EQ(b, expect_begin) << n << " " << threads << " " << tid;
+        EXPECT_LE(b, e);
+        if (tid > 0 && b < n) {
+          EXPECT_EQ(b % kGemvRowAlign, 0);
+        }
+        expect_begin = e;
+      }
+      EXPECT_EQ(expect_begin, n);
+    }
+  }
+}
+
+// Unique bytes an instrumented reference touches: every W byte it decodes (scales included),
+// every A element, every C element written.
+uint64_t TouchedBytes(const GemvCall& call) {
+  TouchCounter tc;
+  const size_t row = RowBytes(call.format, static_cast<size_t>(call.k));
+  const unsigned char* w = static_cast<const unsigned char*>(call.w);
+  for (int64_t t = 0; t < call.m; ++t) {
+    for (int64_t r = 0; r < call.n; ++r) {
+      const unsigned char* wr = w + r * row;
+      for (int64_t i = 0; i < call.k; ++i) {
+        switch (call.format) {
+          case WeightFormat::kF32:
+            tc.Read(wr + 4 * i, 4);
+            break;
+          case WeightFormat::kBF16:
+            tc.Read(wr + 2 * i, 2);
+            break;
+          case WeightFormat::kQ8_0:
+            tc.Read(wr + i / 32 * sizeof(BlockQ8_0), 2);               // d
+            tc.Read(wr + i / 32 * sizeof(BlockQ8_0) + 2 + i % 32, 1);  // qs[i]
+            break;
+          case WeightFormat::kQ4_0:
+            tc.Read(wr + i / 32 * sizeof(BlockQ4_0), 2);                    // d
+            tc.Read(wr + i / 32 * sizeof(BlockQ4_0) + 2 + i % 32 % 16, 1);  // its nibble
+            break;
+        }
+        tc.Read(call.a + t * call.lda + i, sizeof(float));
+      }
+      tc.Write(call.c + t * call.ldc + r, sizeof(float));
+    }
+  }
+  return tc.unique_bytes();
+}
+
+ModelContext SmallCaches(int threads) {
+  ModelContext ctx;
+  ctx.threads = threads;
+  ctx.caches = {
+      {1, 32 * 1024, 1, "test", 0}, {2, 256 * 1024, 1, "test", 0}, {3, 1024 * 1024, 2, "test", 0}};
+  return ctx;
+}
+
+TEST(GemvModel, CompulsoryMatchesInstrumentedReference) {
+  for (const WeightFormat f : kFormats) {
+    const KernelInfo* info = FindKernel(std::string("gemv_") + WeightFormatName(f));
+    ASSERT_NE(info, nullptr);
+    // 9 tokens: two token groups on 32 registers (panels, k-blocks), one group otherwise.
+    for (const int64_t m : {1, 3, 9}) {
+      const int64_t n = 5, k = 64;
+      Problem p(f, m, n, k, 5);
+      GemvCall dense = p.call();
+      // The model counts dense A and C (lda = k, ldc = n); so does this reference.
+      std::vector<float> a(static_cast<size_t>(m * k)), c(static_cast<size_t>(m * n));
+      dense.a = a.data();
+      dense.lda = k;
+      dense.c = c.data();
+      dense.ldc = n;
+      const auto wl = info->make({{"m", m}, {"n", n}, {"k", k}});
+      const WorkModel wm = wl->Model(SmallCaches(1));
+      EXPECT_EQ(wm.compulsory_bytes, static_cast<double>(TouchedBytes(dense)))
+          << WeightFormatName(f) << " m=" << m;
+      EXPECT_EQ(wm.flops, 2.0 * m * n * k);
+      EXPECT_EQ(wm.precision, "fp32");
+    }
+  }
+}
+
+TEST(GemvModel, TrafficFollowsResidency) {
+  // 4 MiB of f32 weights exceed the 1 MiB L3 of SmallCaches: W streams from DRAM. 64 KiB fit
+  // the 256 KiB L2: no L3 or DRAM traffic. Every level sees at least the W stream once.
+  const KernelInfo* info = FindKernel("gemv_f32");
+  ASSERT_NE(info, nullptr);
+  const WorkModel big = info->make({{"m", 4}, {"n", 256}, {"k", 4096}})->Model(SmallCaches(1));
+  const double w = 256.0 * 4096 * 4;
+  EXPECT_EQ(big.bytes[3], big.compulsory_bytes);
+  EXPECT_EQ(big.bytes[2], big.compulsory_bytes);
+  EXPECT_GE(big.bytes[1], w);
+  EXPECT_GE(big.bytes[0], big.bytes[1]);
+  const WorkModel small = info->make({{"m", 1}, {"n", 16}, {"k", 1024}})->Model(SmallCaches(1));
+  EXPECT_EQ(small.bytes[3], 0.0);
+  EXPECT_EQ(small.bytes[2], 0.0);
+  EXPECT_GE(small.bytes[1], 16.0 * 1024 * 4);
+  // More tokens: more flops per DRAM byte (the batch sweep's lesson).
+  const WorkModel m16 = info->make({{"m", 16}, {"n", 256}, {"k", 4096}})->Model(SmallCaches(1));
+  EXPECT_GT(m16.flops / m16.bytes[3], 3.0 * big.flops / big.bytes[3]);
+  EXPECT_FALSE(big.derivation.empty());
+}
+
+TEST(GemvRegistry, NamesShapesAndErrors) {
+  for (const WeightFormat f : kFormats) {
+    const std::string name = std::string("gemv_") + WeightFormatName(f);
+    const KernelInfo* info = FindKernel(name);
+    ASSERT_NE(info, nullptr) << name;
+    EXPECT_EQ(info->dims, (std::vector<std::string>{"m", "n", "k"}));
+    EXPECT_EQ(ShapeValue(info->default_shape, "m", 0), 1);
+    EXPECT_EQ(ShapeValue(info->default_shape, "n", 0), 4096);
+    EXPECT_EQ(ShapeValue(info->default_shape, "k", 0), 4096);
+    EXPECT_FALSE(info->suite.empty());
+    EXPECT_THROW(info->make({{"m", 0}, {"n", 8}, {"k", 64}}), UsageError);
+    EXPECT_THROW(info->make({{"m", 1000}, {"n", 8}, {"k", 64}}), UsageError);
+    if (IsBlockFormat(f)) {
+      EXPECT_THROW(info->make({{"m", 1}, {"n", 8}, {"k", 33}}), UsageError);
+    } else {
+      EXPECT_NO_THROW(info->make({{"m", 1}, {"n", 8}, {"k", 33}}));
+    }
+  }
+  // The f32 batch sweep at the FFN shape, and decode batches at every projection.
+  const KernelInfo* f32 = FindKernel("gemv_f32");
+  const auto in_suite = [f32](int64_t m, int64_t n) {
+    const Shape want = {{"m", m}, {"n", n}, {"k", 4096}};
+    return std::find(f32->suite.begin(), f32->suite.end(), want) != f32->suite.end();
+  };
+  for (const int64_t m : {1, 2, 4, 8, 16, 32, 64}) EXPECT_TRUE(in_suite(m, 11008)) << m;
+  for (const int64_t n : {4096, 14336}) {
+    for (const int64_t m : {1, 4, 16, 64}) EXPECT_TRUE(in_suite(m, n)) << m << " " << n;
+  }
+}
+
+TEST(GemvWorkload, SetupRunVerifyOnEveryTarget) {
+  for (const WeightFormat f : kFormats) {
+    const auto wl = FindKernel(std::string("gemv_") + WeightFormatName(f))
+                        ->make({{"m", 3}, {"n", 70}, {"k", 256}});
+    EXPECT_EQ(wl->name(), std::string("gemv_") + WeightFormatName(f));
+    EXPECT_FALSE(wl->description().empty());
+    wl->Setup(TestThreads());
+    for (const int64_t target : testing_util::Targets()) {
+      const double checksum = wl->Run(target);
+      EXPECT_TRUE(std::isfinite(checksum));
+      EXPECT_LE(wl->Verify(), 1.0) << TargetName(target) << " " << WeightFormatName(f);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace roofprof
