@@ -184,6 +184,15 @@ LevelDetection MatchLevels(const std::vector<Edge>& edges,
   return out;
 }
 
+bool EdgeSaysShared(const std::vector<Edge>& edges, double one_thread_edge, int threads,
+                    double* edge) {
+  *edge = 0;
+  for (const Edge& e : edges) {
+    if (e.bytes >= 0.5 * one_thread_edge && (*edge == 0 || e.bytes < *edge)) *edge = e.bytes;
+  }
+  return *edge > 0 && threads > 1 && *edge < one_thread_edge * std::sqrt(threads);
+}
+
 std::vector<std::string> DescribeDetection(const LevelDetection& d) {
   std::vector<std::string> notes;
   for (const auto& m : d.levels) {

@@ -55,6 +55,14 @@ struct LevelDetection {
 LevelDetection MatchLevels(const std::vector<Edge>& edges,
                            const std::vector<std::pair<int, uint64_t>>& reported);
 
+// Whether a last-level cache that one thread saw end at `one_thread_edge` bytes is shared by
+// the `threads` threads of an all-threads sweep whose edges are `edges` (aggregate working
+// set): a cache private to each core moves the aggregate edge `threads`-fold, a shared one
+// leaves it where one thread saw it. The first edge at or above half the one-thread edge is
+// compared with the geometric midpoint of the two cases. Sets *edge to it (0 when none).
+bool EdgeSaysShared(const std::vector<Edge>& edges, double one_thread_edge, int threads,
+                    double* edge);
+
 // Human-readable notes on what the detection found (confirmations, discrepancies).
 std::vector<std::string> DescribeDetection(const LevelDetection& d);
 

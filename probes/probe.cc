@@ -138,6 +138,7 @@ class Prober {
     if (Wants("bandwidth")) {
       MeasureDiscoverySweep();
       MeasureSweeps();
+      InferLastLevelSharing();
       MeasureLevels();
     }
     if (Wants("latency")) MeasureLatency();
@@ -425,6 +426,34 @@ class Prober {
         }
       }
     }
+  }
+
+  // Where the reported last-level cache was replaced by its measured edge, the report's
+  // sharing is suspect too (a VM presents a private cache per vCPU while the host's is shared
+  // by them). The all-threads load curve tells: the aggregate edge of a private cache grows
+  // with the threads, a shared one stays where one thread saw it. Level probe sizes and the
+  // kernels' residency models follow.
+  void InferLastLevelSharing() {
+    if (m_.caches.empty()) return;
+    CacheLevel& llc = m_.caches.back();
+    const int threads = thread_counts_.back();
+    if (llc.source != "sweep" || threads < 2 || llc.cores_sharing >= threads) return;
+    std::vector<CurvePoint> curve;
+    for (const auto& p : m_.sweep) {
+      if (p.kernel == "load" && p.threads == threads) {
+        curve.push_back({static_cast<double>(p.bytes), p.gbps});
+      }
+    }
+    double edge = 0;
+    if (!EdgeSaysShared(DetectEdges(curve), static_cast<double>(llc.size_bytes), threads, &edge)) {
+      return;
+    }
+    m_.notes.push_back(std::string(LevelName(llc.level - 1)) + " is shared: with " +
+                       std::to_string(threads) + " threads its edge stays at about " +
+                       FormatBytes(edge) +
+                       " in all (one thread: " + FormatBytes(static_cast<double>(llc.size_bytes)) +
+                       "), not one cache per core as reported");
+    llc.cores_sharing = threads;
   }
 
   void MeasureLevels() {

@@ -152,6 +152,24 @@ TEST(MatchLevels, NoEdges) {
   EXPECT_EQ(DescribeDetection(d).size(), 2u);
 }
 
+TEST(EdgeSaysShared, PrivateAndSharedLastLevel) {
+  const double mib = 1 << 20;
+  double edge = 0;
+  // Two threads, one-thread edge at 18 MiB. Shared: the aggregate edge stays near 18 MiB
+  // (the L2 edge at 2 MiB is below half of it and is not the one compared).
+  const std::vector<Edge> shared = {{2 * mib, 300, 150}, {19 * mib, 150, 50}, {150 * mib, 50, 40}};
+  EXPECT_TRUE(EdgeSaysShared(shared, 18 * mib, 2, &edge));
+  EXPECT_EQ(edge, 19 * mib);
+  // Private per core: the aggregate edge doubles.
+  const std::vector<Edge> priv = {{2 * mib, 300, 150}, {35 * mib, 150, 50}};
+  EXPECT_FALSE(EdgeSaysShared(priv, 18 * mib, 2, &edge));
+  EXPECT_EQ(edge, 35 * mib);
+  // No edge near the level, or one thread only: nothing to say.
+  EXPECT_FALSE(EdgeSaysShared({{2 * mib, 300, 150}}, 18 * mib, 2, &edge));
+  EXPECT_EQ(edge, 0);
+  EXPECT_FALSE(EdgeSaysShared(shared, 18 * mib, 1, &edge));
+}
+
 TEST(SweepSizes, StepsAndRange) {
   const auto s = SweepSizes(4096, 2ull << 30, 1.3);
   ASSERT_GE(s.size(), 2u);
