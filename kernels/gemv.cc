@@ -384,6 +384,10 @@ void RegisterGemvKernels(std::vector<KernelInfo>* out) {
     for (const int64_t m : {1, 4, 16, 64}) f32.push_back(MNK(m, n, 4096));
   }
   for (const int64_t m : {2, 8, 32}) f32.push_back(MNK(m, 11008, 4096));
+  // The same single-token product with weights that stay in a cache between runs: 512 KiB
+  // (inside a 1 MiB L2 per core) and 8 MiB (inside an L3): the staircase seen by a kernel.
+  f32.push_back(MNK(1, 512, 256));
+  f32.push_back(MNK(1, 2048, 1024));
   out->push_back(GemvInfo(WeightFormat::kF32, f32));
   // Narrower formats: single-token decode and a 16-token batch at each projection.
   std::vector<Shape> narrow;

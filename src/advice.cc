@@ -52,6 +52,10 @@ double TimeWithDramScaled(const KernelResult& r, double ratio) {
 
 }  // namespace
 
+// Below this a run's fixed costs (OpenMP fork/join and barrier, a few microseconds) are a
+// visible share of it.
+constexpr double kShortRunSeconds = 50e-6;
+
 std::vector<std::string> AdviseKernel(const KernelResult& r, const Machine& m, int usable_threads) {
   std::vector<std::string> out;
   if (r.bound == "unknown" || TimeWithDramScaled(r, 1) <= 0) return out;
@@ -126,7 +130,15 @@ std::vector<std::string> AdviseKernel(const KernelResult& r, const Machine& m, i
   } else {
     // Bound by an inner level: data is re-read from it more than the level above can hold.
     const int level = LevelFromName(r.bound);
-    if (level >= 1) {
+    const double level_bytes = level >= 0 ? r.bytes[static_cast<size_t>(level)] : 0;
+    if (level >= 1 && r.compulsory_bytes > 0 && level_bytes <= 1.05 * r.compulsory_bytes) {
+      // Nothing is re-read: the data lives at this level between runs and crosses it once.
+      out.push_back(fmt::format(
+          "its data ({}) stays in {} between runs and crosses it once per run: {} bandwidth "
+          "({} GB/s) is the roof; only fewer bytes (a narrower format) would move it",
+          FormatBytes(r.compulsory_bytes), r.bound, r.bound,
+          FormatRate(c.gbps[static_cast<size_t>(level)])));
+    } else if (level >= 1) {
       const CacheLevel* above = FindCache(m.caches, level);  // level index l -> cache l (L1 for L2)
       out.push_back(fmt::format(
           "bound by {} bandwidth ({} GB/s): tiles that stay in {}{} would cut the {} traffic",
@@ -143,6 +155,12 @@ std::vector<std::string> AdviseKernel(const KernelResult& r, const Machine& m, i
   if (std::isfinite(r.efficiency) && r.efficiency < 0.5) {
     out.push_back(fmt::format("reaches {:.0f}% of its {} roof: {:.1f}x headroom",
                               100 * r.efficiency, r.bound, 1 / r.efficiency));
+    if (r.seconds < kShortRunSeconds && r.threads > 1) {
+      out.push_back(fmt::format(
+          "a run takes {:.1f} us: starting and joining {} threads costs microseconds, a large "
+          "share at this size; fusing it with neighbouring work (or fewer threads) amortises it",
+          r.seconds * 1e6, r.threads));
+    }
     if (r.threads < usable_threads) {
       out.push_back(fmt::format("uses {} of {} usable CPUs", r.threads, usable_threads));
     }

@@ -381,6 +381,20 @@ TEST(GemvRegistry, NamesShapesAndErrors) {
   for (const int64_t n : {4096, 14336}) {
     for (const int64_t m : {1, 4, 16, 64}) EXPECT_TRUE(in_suite(m, n)) << m << " " << n;
   }
+  // A single-token shape whose weights stay in a 1 MiB L2 between runs (on one thread or two):
+  // the model moves nothing from L3 or DRAM, so its roofline point is not DRAM-bound.
+  const Shape l2 = {{"m", 1}, {"n", 512}, {"k", 256}};
+  ASSERT_NE(std::find(f32->suite.begin(), f32->suite.end(), l2), f32->suite.end());
+  for (const int threads : {1, 2}) {
+    ModelContext ctx;
+    ctx.threads = threads;
+    ctx.caches = {
+        {1, 48 << 10, 1, "test", 0}, {2, 1 << 20, 1, "test", 0}, {3, 32 << 20, threads, "test", 0}};
+    const WorkModel wm = f32->make(l2)->Model(ctx);
+    EXPECT_GT(wm.bytes[static_cast<size_t>(Level::kL2)], 0) << threads;
+    EXPECT_EQ(wm.bytes[static_cast<size_t>(Level::kL3)], 0) << threads;
+    EXPECT_EQ(wm.bytes[static_cast<size_t>(Level::kDram)], 0) << threads;
+  }
 }
 
 TEST(GemvWorkload, SetupRunVerifyOnEveryTarget) {

@@ -128,5 +128,28 @@ TEST(Advice, InnerLevelBoundSuggestsBlocking) {
   EXPECT_TRUE(Has(AdviseKernel(r, m, 1), "tiles that stay in L1 (48 KiB)"));
 }
 
+TEST(Advice, CacheResidentDataReadOnceNeedsFewerBytesNotBlocking) {
+  const Machine m = OneThreadMachine();
+  const double w = 4.0 * 512 * 256;  // 512 KiB of f32 weights resident in L2
+  auto r = Classified(m, "gemv_f32", {{"m", 1}, {"n", 512}, {"k", 256}}, 2.0 * 512 * 256,
+                      {w, w, 0, 0}, w / 200e9 / 0.9);
+  r.compulsory_bytes = w;
+  ASSERT_EQ(r.bound, "L2");
+  const auto a = AdviseKernel(r, m, 1);
+  EXPECT_TRUE(Has(a, "stays in L2 between runs and crosses it once per run")) << a.front();
+  EXPECT_FALSE(Has(a, "tiles that stay in L1"));
+}
+
+TEST(Advice, ShortMultiThreadedRunsNameTheFixedCost) {
+  const Machine m = OneThreadMachine();
+  const double w = 4.0 * 512 * 256;
+  auto r = Classified(m, "gemv_f32", {{"m", 1}, {"n", 512}, {"k", 256}}, 2.0 * 512 * 256,
+                      {w, w, 0, 0}, 10e-6);
+  r.threads = 2;
+  EXPECT_TRUE(Has(AdviseKernel(r, m, 2), "a run takes 10.0 us: starting and joining 2 threads"));
+  r.seconds = 1e-3;  // long runs: no such line
+  EXPECT_FALSE(Has(AdviseKernel(r, m, 2), "starting and joining"));
+}
+
 }  // namespace
 }  // namespace roofprof
