@@ -26,7 +26,8 @@ std::array<double, kNumLevels> StreamTraffic(double bytes, int level) {
 }
 
 void AddTraffic(std::array<double, kNumLevels>* into, const std::array<double, kNumLevels>& add) {
-  for (int l = 0; l < kNumLevels; ++l) (*into)[static_cast<size_t>(l)] += add[static_cast<size_t>(l)];
+  for (int l = 0; l < kNumLevels; ++l)
+    (*into)[static_cast<size_t>(l)] += add[static_cast<size_t>(l)];
 }
 
 std::string DescribeStream(const std::string& what, double bytes, int level) {

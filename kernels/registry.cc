@@ -37,8 +37,8 @@ Shape CompleteShape(const KernelInfo& info, const Shape& given) {
     if (!known) {
       std::string dims;
       for (const auto& d : info.dims) dims += (dims.empty() ? "" : ",") + d;
-      throw UsageError("--shape: " + info.name + " has no dimension '" + kv.first +
-                       "' (it takes " + dims + ")");
+      throw UsageError("--shape: " + info.name + " has no dimension '" + kv.first + "' (it takes " +
+                       dims + ")");
     }
   }
   Shape out;

@@ -62,10 +62,10 @@ class Workload {
 
 struct KernelInfo {
   std::string name;
-  std::string summary;             // one line for --help and listings
-  std::vector<std::string> dims;   // shape keys it accepts, e.g. {"m", "n", "k"}
-  Shape default_shape;             // used when --shape is not given
-  std::vector<Shape> suite;        // shapes in the default `roofprof kernels` run
+  std::string summary;            // one line for --help and listings
+  std::vector<std::string> dims;  // shape keys it accepts, e.g. {"m", "n", "k"}
+  Shape default_shape;            // used when --shape is not given
+  std::vector<Shape> suite;       // shapes in the default `roofprof kernels` run
   // Builds the workload; missing keys take default_shape's values. Throws UsageError for
   // unknown keys or values the kernel cannot run.
   std::function<std::unique_ptr<Workload>(const Shape&)> make;

@@ -14,7 +14,6 @@
 #include <mutex>
 #include <sstream>
 
-
 #include "probes/bandwidth.h"
 #include "probes/peak_flops.h"
 #include "src/memory.h"
