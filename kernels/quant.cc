@@ -8,21 +8,6 @@
 #include <vector>
 
 namespace roofprof {
-namespace {
-
-uint32_t FloatBits(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, sizeof(u));
-  return u;
-}
-
-float BitsFloat(uint32_t u) {
-  float f;
-  std::memcpy(&f, &u, sizeof(f));
-  return f;
-}
-
-}  // namespace
 
 const char* WeightFormatName(WeightFormat f) {
   switch (f) {

@@ -5,12 +5,25 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 namespace roofprof {
 
 // GGUF stores every field little-endian; the block structs below are its bytes as they are.
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "GGUF block layouts are little-endian");
+
+// The bits of a float and back (no aliasing: memcpy compiles to a register move).
+inline uint32_t FloatBits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof(u));
+  return u;
+}
+inline float BitsFloat(uint32_t u) {
+  float f;
+  std::memcpy(&f, &u, sizeof(f));
+  return f;
+}
 
 // Weights per quantization block (ggml's QK8_0 and QK4_0).
 inline constexpr size_t kQuantBlock = 32;

@@ -13,18 +13,6 @@
 namespace roofprof {
 namespace {
 
-uint32_t Bits(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, sizeof(u));
-  return u;
-}
-
-float FromBits(uint32_t u) {
-  float f;
-  std::memcpy(&f, &u, sizeof(f));
-  return f;
-}
-
 TEST(QuantLayout, BlockSizesAndOffsetsMatchGguf) {
   EXPECT_EQ(sizeof(BlockQ8_0), 34u);
   EXPECT_EQ(sizeof(BlockQ4_0), 18u);
@@ -161,7 +149,7 @@ TEST(F16, ExhaustiveRoundTripAndTable) {
   for (uint32_t h = 0; h < 65536; ++h) {
     const uint16_t hh = static_cast<uint16_t>(h);
     const float f = F16ToF32(hh);
-    EXPECT_EQ(Bits(table[h]), Bits(f)) << h;
+    EXPECT_EQ(FloatBits(table[h]), FloatBits(f)) << h;
     if (std::isnan(f)) {
       EXPECT_TRUE(std::isnan(F16ToF32(F32ToF16(f)))) << h;
     } else {
@@ -191,7 +179,7 @@ TEST(F16, RoundsToNearestEven) {
   std::mt19937 rng(3);
   std::uniform_int_distribution<uint32_t> bits(0, 0x477FEFFFu);  // |f| < 65520: finite results
   for (int i = 0; i < 100000; ++i) {
-    const float f = FromBits(bits(rng));
+    const float f = BitsFloat(bits(rng));
     const uint16_t h = F32ToF16(f);
     const double err = std::fabs(static_cast<double>(F16ToF32(h)) - f);
     for (const int step : {-1, 1}) {
@@ -208,11 +196,11 @@ TEST(F16, RoundsToNearestEven) {
 
 TEST(BF16, RoundsToNearestEvenAndQuietsNaN) {
   EXPECT_EQ(F32ToBF16(1.0f), 0x3F80);
-  EXPECT_EQ(F32ToBF16(FromBits(0x3F808000u)), 0x3F80);  // tie: even
-  EXPECT_EQ(F32ToBF16(FromBits(0x3F818000u)), 0x3F82);  // tie: even (up)
-  EXPECT_EQ(F32ToBF16(FromBits(0x3F808001u)), 0x3F81);  // above the tie
+  EXPECT_EQ(F32ToBF16(BitsFloat(0x3F808000u)), 0x3F80);  // tie: even
+  EXPECT_EQ(F32ToBF16(BitsFloat(0x3F818000u)), 0x3F82);  // tie: even (up)
+  EXPECT_EQ(F32ToBF16(BitsFloat(0x3F808001u)), 0x3F81);  // above the tie
   EXPECT_EQ(BF16ToF32(0xC000), -2.0f);
-  const uint16_t nan = F32ToBF16(FromBits(0x7F800001u));  // signalling NaN, payload in low bits
+  const uint16_t nan = F32ToBF16(BitsFloat(0x7F800001u));  // signalling NaN, payload in low bits
   EXPECT_TRUE(std::isnan(BF16ToF32(nan)));
   float x[3] = {1.5f, -3.25f, 1e30f}, y[3];
   uint16_t row[3];
