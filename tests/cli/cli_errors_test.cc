@@ -72,6 +72,9 @@ TEST_P(CliErrors, OneLineAndNoFiles) {
   const CliResult r = RunProcess(args, 60, dir.path());
   ASSERT_FALSE(r.timed_out) << b.name;
   // Kept in the test report (--gtest_output) as the table of bad inputs and their answers.
+  std::string command = "roofprof";
+  for (const std::string& a : b.args) command += " " + a;
+  RecordProperty("command", command);
   RecordProperty("exit_status", r.status);
   RecordProperty("stderr", r.err);
   EXPECT_EQ(r.status, b.status) << b.name << ": " << r.err;
