@@ -28,8 +28,10 @@ inline float BitsFloat(uint32_t u) {
 // Weights per quantization block (ggml's QK8_0 and QK4_0).
 inline constexpr size_t kQuantBlock = 32;
 
-// ggml block_q8_0: one fp16 scale, then 32 signed bytes; weight i = qs[i] * d.
-struct BlockQ8_0 {
+// ggml block_q8_0: one fp16 scale, then 32 signed bytes; weight i = qs[i] * d. Packed
+// (alignment 1): rows of 34-byte blocks put the scales at any byte offset, as in a GGUF file,
+// and member access must not assume 2-byte alignment.
+struct __attribute__((packed)) BlockQ8_0 {
   uint16_t d;  // IEEE binary16 bits
   int8_t qs[kQuantBlock];
 };
@@ -37,11 +39,12 @@ static_assert(sizeof(BlockQ8_0) == 34, "q8_0 block is 34 bytes in GGUF");
 
 // ggml block_q4_0: one fp16 scale, then 16 bytes of nibbles. Weight i < 16 is the low nibble of
 // qs[i], weight i + 16 the high nibble of qs[i]; each is (nibble - 8) * d.
-struct BlockQ4_0 {
+struct __attribute__((packed)) BlockQ4_0 {
   uint16_t d;
   uint8_t qs[kQuantBlock / 2];
 };
 static_assert(sizeof(BlockQ4_0) == 18, "q4_0 block is 18 bytes in GGUF");
+static_assert(alignof(BlockQ8_0) == 1 && alignof(BlockQ4_0) == 1, "blocks sit at any offset");
 
 enum class WeightFormat { kF32, kBF16, kQ8_0, kQ4_0 };
 
