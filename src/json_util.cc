@@ -39,6 +39,12 @@ Json ParseJsonText(const std::string& text, const std::string& file) {
     const size_t pos = what.find("parse error");
     if (pos != std::string::npos) what = what.substr(pos);
     throw UsageError(file + ": not valid JSON (" + what + ")");
+  } catch (const Json::out_of_range& e) {
+    // A number beyond double's range, e.g. 1E999999: the parser reports it as out of range.
+    std::string what = e.what();
+    const size_t pos = what.find("number overflow");
+    if (pos != std::string::npos) what = what.substr(pos);
+    throw UsageError(file + ": not valid JSON (" + what + ")");
   }
 }
 

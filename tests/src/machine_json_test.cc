@@ -138,6 +138,13 @@ TEST(MachineJson, RejectsBadFilesWithPath) {
   EXPECT_NE(ErrorOf(j.dump()).find("nothing to draw"), std::string::npos);
 }
 
+TEST(MachineJson, RejectsNumbersBeyondDouble) {
+  // Found by fuzz_machine_json: the parser reports such a number as out of range, not as a
+  // parse error; it must still be a one-line usage error, not an escaping exception.
+  const std::string e = ErrorOf(R"({"schema":"roofprof.machine/1","x":3.7E110371798087})");
+  EXPECT_NE(e.find("bad.json: not valid JSON (number overflow"), std::string::npos) << e;
+}
+
 TEST(MachineJson, RejectsDeepNesting) {
   std::string deep(200, '[');
   deep += std::string(200, ']');
