@@ -74,10 +74,12 @@ Machine LoadOrProbeMachine(const std::string& path, const Topology& topo, int th
 const CLI::Validator& WholeNumberAtLeastOne() {
   static const CLI::Validator v(
       [](std::string& text) -> std::string {
-        const bool digits = !text.empty() && text.size() <= 9 &&
-                            text.find_first_not_of("0123456789") == std::string::npos;
-        if (digits && std::stol(text) >= 1) return "";
-        return "must be a whole number of at least 1, not '" + text + "'";
+        try {
+          ParseInt(text, 1, 999999999, "");  // at most nine digits: always fits an int
+          return "";
+        } catch (const UsageError&) {
+          return "must be a whole number of at least 1, not '" + text + "'";
+        }
       },
       "INT>=1");
   return v;
