@@ -134,6 +134,16 @@ void ApplyCounts(const WorkModel& model, const std::vector<CounterReading>& read
   }
 }
 
+void ApplyDramShare(const Machine& machine, int threads, WorkModel* model) {
+  const size_t dram = static_cast<size_t>(Level::kDram);
+  if (!(model->bytes[dram] > 0)) return;
+  std::string why;
+  const double share = DramShare(machine, threads, model->compulsory_bytes, &why);
+  if (share >= 1.0) return;
+  model->bytes[dram] *= share;
+  model->derivation.push_back(why);
+}
+
 void ClassifyResult(const Machine& machine, KernelResult* r) {
   const Ceilings c = SelectCeilings(machine, r->precision, r->threads, r->isa);
   const Classification k = Classify(r->flops, r->seconds, r->bytes, c);
@@ -199,7 +209,8 @@ void RunKernels(const Machine& machine, const Topology& topo, const KernelRunOpt
       if (options.progress) {
         options.progress(w->name() + " " + FormatShape(job.shape), static_cast<double>(i) / total);
       }
-      const WorkModel model = w->Model(ctx);
+      WorkModel model = w->Model(ctx);
+      ApplyDramShare(machine, options.threads, &model);
       // Refuse before allocating: the compulsory bytes are what Setup allocates.
       CheckFitsInMemory(static_cast<uint64_t>(model.compulsory_bytes),
                         w->name() + " " + FormatShape(job.shape));

@@ -63,6 +63,10 @@ KernelResult MeasureWorkload(Workload& w, const WorkModel& model, const Topology
 void ApplyCounts(const WorkModel& model, const std::vector<CounterReading>& readings,
                  KernelResult* r);
 
+// Scales the model's DRAM bytes by DramShare (roofline.h) at its compulsory working set, on
+// `threads` threads, and says so in its derivation; leaves it as it is where the share is 1.
+void ApplyDramShare(const Machine& machine, int threads, WorkModel* model);
+
 // Fills the classification fields of `r` from `machine`.
 void ClassifyResult(const Machine& machine, KernelResult* r);
 

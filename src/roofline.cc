@@ -1,10 +1,14 @@
 // Ceiling selection and hierarchical time-based classification.
 #include "src/roofline.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+#include <utility>
+#include <vector>
 
 #include "src/units.h"
 
@@ -40,6 +44,47 @@ int NearestThreads(const std::vector<int>& have, int want) {
     }
   }
   return best;
+}
+
+double DramShare(const Machine& m, int threads, double working_set_bytes, std::string* why) {
+  std::vector<int> counts;
+  for (const auto& b : m.bandwidth) {
+    if (b.level == "DRAM") counts.push_back(b.threads);
+  }
+  const int t = NearestThreads(counts, threads);
+  if (t < 0 || !(working_set_bytes > 0)) return 1.0;
+  const Ceilings c = SelectCeilings(m, "fp32", t);
+  const double dram = c.gbps[static_cast<size_t>(Level::kDram)];
+  const BandwidthCeiling* anchor = FindBandwidth(m, "DRAM", "load", t);
+  if (!(dram > 0) || anchor == nullptr || anchor->bytes == 0) return 1.0;
+  // The load sweep at t threads, then the DRAM ceiling's own point where it lies beyond it.
+  std::vector<std::pair<double, double>> curve;
+  for (const auto& p : m.sweep) {
+    if (p.kernel == "load" && p.threads == t && p.gbps > 0) {
+      curve.emplace_back(static_cast<double>(p.bytes), p.gbps);
+    }
+  }
+  std::sort(curve.begin(), curve.end());
+  if (curve.empty()) return 1.0;
+  if (static_cast<double>(anchor->bytes) > curve.back().first) {
+    curve.emplace_back(static_cast<double>(anchor->bytes), anchor->gbps);
+  }
+  const double s = working_set_bytes;
+  if (s >= curve.back().first) return 1.0;
+  double swept = curve.front().second;
+  for (size_t i = 1; i < curve.size() && s > curve[i - 1].first; ++i) {
+    const double x0 = std::log(curve[i - 1].first), x1 = std::log(curve[i].first);
+    const double f = std::min(1.0, (std::log(s) - x0) / (x1 - x0));
+    swept = curve[i - 1].second + f * (curve[i].second - curve[i - 1].second);
+  }
+  const double share = std::clamp(dram / swept, 0.0, 1.0);
+  if (why != nullptr && share < 1.0) {
+    *why = fmt::format(
+        "DRAM: {:.0f}% of the beyond-cache bytes (the load sweep reads {} at {} GB/s on {} "
+        "thread(s) against a DRAM ceiling of {} GB/s: the rest still hits a cache)",
+        100.0 * share, FormatBytes(s), FormatRate(swept), t, FormatRate(dram));
+  }
+  return share;
 }
 
 Ceilings SelectCeilings(const Machine& m, const std::string& precision, int threads,

@@ -49,6 +49,17 @@ struct Classification {
 Classification Classify(double flops, double seconds, const std::array<double, kNumLevels>& bytes,
                         const Ceilings& c);
 
+// Share of a beyond-last-level-cache stream that DRAM serves when `working_set_bytes` (all
+// threads) are read again and again, from the machine's own load sweep: the sweep measures
+// exactly that pattern, and a working set somewhat larger than the last-level cache still hits
+// it in part (victim and non-LRU caches, a detected cache edge below the real one). The share
+// makes DRAM bytes / DRAM ceiling equal the working set / the swept bandwidth there:
+// share = DRAM ceiling / sweep(working set), clamped to [0, 1], with the sweep interpolated
+// log-linearly in size and continued to the DRAM ceiling's own working set. 1 where the sweep
+// or the DRAM ceiling is missing, or at and beyond the DRAM ceiling's working set. `why`, when
+// not null, gets one line saying where the share came from.
+double DramShare(const Machine& m, int threads, double working_set_bytes, std::string* why);
+
 // The probed thread count nearest to `want` (ties to the larger); -1 when `have` is empty.
 int NearestThreads(const std::vector<int>& have, int want);
 

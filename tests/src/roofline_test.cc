@@ -5,6 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
+#include <utility>
+
+#include "kernels/workload.h"
+#include "src/kernel_runner.h"
 
 namespace roofprof {
 namespace {
@@ -134,6 +139,84 @@ TEST(SelectCeilings, ScalesUnprobedThreadCounts) {
   EXPECT_NE(c.compute_label.find("scaled"), std::string::npos);
   EXPECT_DOUBLE_EQ(c.gbps[0], 1600);  // private L1 scales
   EXPECT_DOUBLE_EQ(c.gbps[3], 45);    // DRAM does not scale up
+}
+
+// TwoThreadMachine plus a 2-thread load sweep that falls from L2 through a cache larger than
+// any detected level towards a 45 GB/s DRAM ceiling measured at 256 MiB.
+Machine SweptMachine() {
+  Machine m = TwoThreadMachine();
+  constexpr uint64_t kMiB = 1 << 20;
+  for (auto& b : m.bandwidth) {
+    if (b.level == "DRAM") b.bytes = 256 * kMiB;
+  }
+  const std::pair<uint64_t, double> points[] = {
+      {1 * kMiB, 400}, {16 * kMiB, 180}, {64 * kMiB, 90}, {128 * kMiB, 60}};
+  for (const auto& [bytes, gbps] : points) m.sweep.push_back({"load", 2, bytes, gbps, gbps});
+  m.sweep.push_back({"load", 1, 64 * kMiB, 30, 30});  // another thread count: not used for 2
+  return m;
+}
+
+TEST(DramShare, DramCeilingOverTheSweptRate) {
+  const Machine m = SweptMachine();
+  const double mib = 1 << 20;
+  std::string why;
+  EXPECT_DOUBLE_EQ(DramShare(m, 2, 64 * mib, &why), 0.5);  // 45 / 90
+  EXPECT_NE(why.find("50%"), std::string::npos) << why;
+  EXPECT_NE(why.find("64 MiB"), std::string::npos) << why;
+  EXPECT_DOUBLE_EQ(DramShare(m, 2, 1 * mib, nullptr), 45.0 / 400);
+  // Log-linear between sweep points: halfway in log size between 64 and 128 MiB reads 75.
+  EXPECT_NEAR(DramShare(m, 2, std::sqrt(64.0 * 128.0) * mib, nullptr), 45.0 / 75, 1e-12);
+  // Past the sweep, towards the DRAM ceiling's own point (256 MiB, 45 GB/s).
+  const double f = std::log(200.0 / 128.0) / std::log(2.0);
+  EXPECT_NEAR(DramShare(m, 2, 200 * mib, nullptr), 45.0 / (60 - f * 15), 1e-12);
+  EXPECT_DOUBLE_EQ(DramShare(m, 2, 256 * mib, nullptr), 1.0);
+  EXPECT_DOUBLE_EQ(DramShare(m, 2, 1024 * mib, nullptr), 1.0);
+  // An unprobed thread count uses the nearest probed one.
+  EXPECT_DOUBLE_EQ(DramShare(m, 3, 64 * mib, nullptr), 0.5);
+}
+
+TEST(DramShare, NeverAboveOneNorGuessed) {
+  Machine m = SweptMachine();
+  const double mib = 1 << 20;
+  // A noisy sweep point below the DRAM ceiling: the share stays 1, and nothing is said.
+  m.sweep.push_back({"load", 2, 100 * (1 << 20), 40, 40});
+  std::string why;
+  EXPECT_DOUBLE_EQ(DramShare(m, 2, 100 * mib, &why), 1.0);
+  EXPECT_TRUE(why.empty());
+  // Without a sweep or a DRAM ceiling there is nothing to go on.
+  Machine no_sweep = TwoThreadMachine();
+  EXPECT_DOUBLE_EQ(DramShare(no_sweep, 2, 64 * mib, nullptr), 1.0);
+  Machine no_dram = SweptMachine();
+  no_dram.bandwidth.clear();
+  EXPECT_DOUBLE_EQ(DramShare(no_dram, 2, 64 * mib, nullptr), 1.0);
+  EXPECT_DOUBLE_EQ(DramShare(SweptMachine(), 2, 0, nullptr), 1.0);
+}
+
+TEST(DramShare, ScalesOnlyTheModelsDramBytes) {
+  const Machine m = SweptMachine();
+  const double mib = 1 << 20;
+  WorkModel wm;
+  wm.bytes = {4 * 64 * mib, 64 * mib, 64 * mib, 64 * mib};
+  wm.compulsory_bytes = 64 * mib;
+  ApplyDramShare(m, 2, &wm);
+  EXPECT_DOUBLE_EQ(wm.bytes[3], 32 * mib);
+  EXPECT_DOUBLE_EQ(wm.bytes[2], 64 * mib);
+  EXPECT_DOUBLE_EQ(wm.bytes[0], 4 * 64 * mib);
+  ASSERT_EQ(wm.derivation.size(), 1u);
+  EXPECT_EQ(wm.derivation[0].rfind("DRAM: 50%", 0), 0u) << wm.derivation[0];
+  // No DRAM bytes, or a working set past the DRAM ceiling's: nothing changes, nothing is said.
+  WorkModel cached;
+  cached.bytes = {1e6, 1e6, 0, 0};
+  cached.compulsory_bytes = 64 * mib;
+  ApplyDramShare(m, 2, &cached);
+  EXPECT_EQ(cached.bytes[3], 0);
+  EXPECT_TRUE(cached.derivation.empty());
+  WorkModel big;
+  big.bytes = {0, 0, 0, 512 * mib};
+  big.compulsory_bytes = 512 * mib;
+  ApplyDramShare(m, 2, &big);
+  EXPECT_DOUBLE_EQ(big.bytes[3], 512 * mib);
+  EXPECT_TRUE(big.derivation.empty());
 }
 
 }  // namespace
