@@ -20,7 +20,6 @@
 #include <cstring>
 #include <limits>
 
-#include "hwy/cache_control.h"
 #include "hwy/highway.h"
 #include "kernels/gemv.h"
 #include "kernels/quant-inl.h"
@@ -41,6 +40,8 @@ inline constexpr int kVectorRegisters = 16;
 // prefetchers follow up to R = 8 sequential rows, but they stop at 4 KiB pages and ramp up
 // slowly; DRAM latency (~100 ns) x per-thread bandwidth (~35 GB/s) is ~3.5 KB in flight, so
 // prefetching 4 KiB ahead keeps one page of each row requested before the loads reach it.
+// The prefetches fill L2, not L1: 8 rows x 4 KiB ahead would take 32 KiB of L1 from the A
+// block (see kGemvStreamABytes), and the L1 prefetchers cover L2's latency.
 inline constexpr size_t kStreamPrefetchBytes = 4096;
 // GCC folds a loaded vector that feeds several FMAs into each FMA's memory operand (x86 FMAs
 // take one), so a 3 x 8 tile issues 27 loads per 24 FMAs instead of 11 and runs load-bound at
@@ -155,6 +156,10 @@ struct TileArgs {
     RP_GEMV_UNIT_ROW_MAJOR(UNIT, STRIDE, AP)   \
   }
 
+// A read prefetch into L2 and outer levels, not L1 (prefetcht1 on x86, PLDL2KEEP on Arm;
+// nothing where the ISA has no prefetch).
+HWY_INLINE void PrefetchToL2(const void* p) { __builtin_prefetch(p, 0, 2); }
+
 // v | zero: the same vector, in a register the compiler cannot replace by a memory operand.
 template <class DF, class VU>
 HWY_INLINE hn::Vec<DF> Launder(DF df, hn::Vec<DF> v, VU zero) {
@@ -187,7 +192,7 @@ HWY_NOINLINE void GemvTile(const Policy& pol, const TileArgs& args) {
           args.prefetch + (at >= args.prefetch_wrap_at ? args.prefetch_wrap : 0);
       for (size_t r = 0; r < R; ++r) {
         for (size_t b = 0; b < Policy::kUnitBytes; b += kPrefetchLine) {
-          hwy::Prefetch(w + r * args.w_stride + ahead + b);
+          PrefetchToL2(w + r * args.w_stride + ahead + b);
         }
       }
       for (size_t i = 0; i < kUnitsPerLine; ++i, w += Policy::kUnitBytes, ap += kDecodeUnit) {

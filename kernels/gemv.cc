@@ -70,7 +70,7 @@ GemvBlocking ChooseGemvBlocking(int64_t m, int64_t k, int vector_registers) {
   b.rows = GemvTileRows(b.tokens, vector_registers);
   b.padded_k = RoundUp(std::max<int64_t>(k, 1), static_cast<int64_t>(kQuantBlock));
   const int64_t packed_bytes = static_cast<int64_t>(sizeof(float)) * b.padded_m * b.padded_k;
-  if (b.groups == 1 && packed_bytes <= static_cast<int64_t>(kGemvABlockBytes)) {
+  if (b.groups == 1 && packed_bytes <= static_cast<int64_t>(kGemvStreamABytes)) {
     b.k_block = b.padded_k;
     b.panel_rows = b.rows;
   } else {
