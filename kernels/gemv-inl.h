@@ -22,6 +22,7 @@
 
 #include "hwy/highway.h"
 #include "kernels/gemv.h"
+#include "kernels/prefetch.h"
 #include "kernels/quant-inl.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -155,10 +156,6 @@ struct TileArgs {
   } else {                                     \
     RP_GEMV_UNIT_ROW_MAJOR(UNIT, STRIDE, AP)   \
   }
-
-// A read prefetch into L2 and outer levels, not L1 (prefetcht1 on x86, PLDL2KEEP on Arm;
-// nothing where the ISA has no prefetch).
-HWY_INLINE void PrefetchToL2(const void* p) { __builtin_prefetch(p, 0, 2); }
 
 // v | zero: the same vector, in a register the compiler cannot replace by a memory operand.
 template <class DF, class VU>
