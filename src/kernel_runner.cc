@@ -1,6 +1,8 @@
 // The kernel runner: one code path for every kernel, so results are comparable.
 #include "src/kernel_runner.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <mutex>
 
@@ -144,6 +146,28 @@ void ApplyDramShare(const Machine& machine, int threads, WorkModel* model) {
   model->derivation.push_back(why);
 }
 
+std::vector<const KernelResult*> ResultsOverRoof(const KernelsFile& f) {
+  std::vector<const KernelResult*> over;
+  for (const auto& r : f.results) {
+    if (r.efficiency > kMaxPlausibleEfficiency) over.push_back(&r);
+  }
+  return over;
+}
+
+std::string OverRoofNote(const std::vector<const KernelResult*>& over, const std::string& advice) {
+  if (over.empty()) return "";
+  const KernelResult* worst = over.front();
+  for (const KernelResult* r : over) {
+    if (r->efficiency > worst->efficiency) worst = r;
+  }
+  return fmt::format(
+      "{} result{} ran faster than {} roof (worst: {} {} at {:.0f}% of its {} roof): a ceiling "
+      "was measured low, with other work sharing the machine then, or the machine model is "
+      "stale; {}",
+      over.size(), over.size() == 1 ? "" : "s", over.size() == 1 ? "its" : "their", worst->name,
+      FormatShape(worst->shape), 100.0 * worst->efficiency, worst->bound, advice);
+}
+
 void ClassifyResult(const Machine& machine, KernelResult* r) {
   const Ceilings c = SelectCeilings(machine, r->precision, r->threads, r->isa);
   const Classification k = Classify(r->flops, r->seconds, r->bytes, c);
@@ -223,6 +247,11 @@ void RunKernels(const Machine& machine, const Topology& topo, const KernelRunOpt
       r.advice = AdviseKernel(r, machine, topo.usable_threads);
       out.results.push_back(std::move(r));
     }
+  }
+  const auto over = ResultsOverRoof(out);
+  if (!over.empty()) {
+    out.notes.push_back(OverRoofNote(
+        over, "probe again (`roofprof run` re-measures the ceilings itself when this happens)"));
   }
   if (options.progress) options.progress("done", 1.0);
 }

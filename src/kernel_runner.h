@@ -67,6 +67,19 @@ void ApplyCounts(const WorkModel& model, const std::vector<CounterReading>& read
 // `threads` threads, and says so in its derivation; leaves it as it is where the share is 1.
 void ApplyDramShare(const Machine& machine, int threads, WorkModel* model);
 
+// Efficiency above which a result is not plausible: repetition noise puts a kernel a few
+// percent past its roof at most; further means a ceiling was measured low (other work on the
+// memory system, a frequency dip) or the machine.json is stale.
+inline constexpr double kMaxPlausibleEfficiency = 1.1;
+
+// Results of `f` whose efficiency exceeds kMaxPlausibleEfficiency, in order.
+std::vector<const KernelResult*> ResultsOverRoof(const KernelsFile& f);
+
+// One line naming how many results ran faster than their roof and the worst of them, e.g.
+// "2 results ran faster than their roof: gemv_f32 m=1,n=4096,k=4096 at 190% of its DRAM roof
+// ..."; `advice` is what to do about it.
+std::string OverRoofNote(const std::vector<const KernelResult*>& over, const std::string& advice);
+
 // Fills the classification fields of `r` from `machine`.
 void ClassifyResult(const Machine& machine, KernelResult* r);
 

@@ -1,12 +1,17 @@
 // machine.json (roofprof.machine/1): writing, strict reading, and ceiling lookup.
 #include "src/machine.h"
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "src/error.h"
 #include "src/io.h"
 #include "src/json_util.h"
+#include "src/units.h"
 
 namespace roofprof {
 namespace {
@@ -288,6 +293,69 @@ const CacheLevel* FindCache(const std::vector<CacheLevel>& caches, int level) {
 uint64_t CacheSize(const Machine& m, int level) {
   const CacheLevel* c = FindCache(m.caches, level);
   return c ? c->size_bytes : 0;
+}
+
+std::vector<std::string> MergeBestCeilings(Machine* into, const Machine& again) {
+  std::vector<std::pair<double, std::string>> raised;  // (new / old, line)
+  const auto note = [&](double before, double after, const std::string& what, const char* unit) {
+    if (after > 1.01 * before) {
+      raised.emplace_back(
+          before > 0 ? after / before : std::numeric_limits<double>::infinity(),
+          fmt::format("{}: {} -> {} {}", what, FormatRate(before), FormatRate(after), unit));
+    }
+  };
+  const auto threads = [](int t) { return fmt::format("{} thread{}", t, t == 1 ? "" : "s"); };
+  for (const auto& c : again.compute) {
+    for (auto& mine : into->compute) {
+      if (mine.precision != c.precision || mine.isa != c.isa || mine.op != c.op ||
+          mine.threads != c.threads || !(c.gflops > mine.gflops)) {
+        continue;
+      }
+      note(mine.gflops, c.gflops,
+           fmt::format("{} {} {}, {}", c.precision, c.op, c.isa, threads(c.threads)), "GFLOP/s");
+      mine = c;
+    }
+  }
+  for (const auto& b : again.bandwidth) {
+    for (auto& mine : into->bandwidth) {
+      if (mine.level != b.level || mine.kernel != b.kernel || mine.threads != b.threads ||
+          !(b.gbps > mine.gbps)) {
+        continue;
+      }
+      note(mine.gbps, b.gbps, fmt::format("{} {}, {}", b.level, b.kernel, threads(b.threads)),
+           "GB/s");
+      mine = b;
+    }
+  }
+  for (const auto& p : again.sweep) {
+    bool found = false;
+    for (auto& mine : into->sweep) {
+      if (mine.kernel != p.kernel || mine.threads != p.threads || mine.bytes != p.bytes) continue;
+      found = true;
+      if (p.gbps > mine.gbps) mine = p;
+    }
+    if (!found) into->sweep.push_back(p);
+  }
+  // Added points join their curve in order of size; curves keep their order.
+  std::vector<std::pair<std::string, int>> curves;
+  for (const auto& p : into->sweep) {
+    const std::pair<std::string, int> key(p.kernel, p.threads);
+    if (std::find(curves.begin(), curves.end(), key) == curves.end()) curves.push_back(key);
+  }
+  const auto rank = [&](const SweepPoint& p) {
+    return std::find(curves.begin(), curves.end(), std::make_pair(p.kernel, p.threads)) -
+           curves.begin();
+  };
+  std::stable_sort(into->sweep.begin(), into->sweep.end(),
+                   [&](const SweepPoint& a, const SweepPoint& b) {
+                     const auto ra = rank(a), rb = rank(b);
+                     return ra != rb ? ra < rb : a.bytes < b.bytes;
+                   });
+  std::stable_sort(raised.begin(), raised.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<std::string> lines;
+  for (auto& r : raised) lines.push_back(std::move(r.second));
+  return lines;
 }
 
 }  // namespace roofprof

@@ -111,6 +111,15 @@ const ComputeCeiling* FindCompute(const Machine& m, const std::string& precision
 const BandwidthCeiling* FindBandwidth(const Machine& m, const std::string& level,
                                       const std::string& kernel, int threads);
 
+// Raises `into`'s ceilings to those of `again`, a later measurement of the same machine, where
+// they are higher: compute ceilings by (precision, isa, op, threads), bandwidth ceilings by
+// (level, kernel, threads), sweep points by (kernel, threads, bytes), adding sweep points it
+// lacks. Ceilings are the best rate seen, so the best over two measurements minutes apart is
+// still one; a measurement taken while other work shared the memory system is replaced.
+// Returns one "DRAM load, 2 threads: 28.7 -> 57.9 GB/s" line per ceiling raised by more than
+// 1%, largest relative change first.
+std::vector<std::string> MergeBestCeilings(Machine* into, const Machine& again);
+
 // Size of cache `level` (1..3) in bytes, 0 if absent.
 uint64_t CacheSize(const Machine& m, int level);
 const CacheLevel* FindCache(const std::vector<CacheLevel>& caches, int level);

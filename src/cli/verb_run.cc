@@ -50,18 +50,25 @@ class RunVerb : public Verb {
     popt.progress = [&](const std::string& s, double d) {
       progress.Update("probe: " + s, 0.5 * d);
     };
-    const Machine machine = RunProbe(topo, popt);
+    Machine machine = RunProbe(topo, popt);
     WriteFileAtomic(machine_path, MachineToJsonText(machine));
 
     run.progress = [&](const std::string& s, double d) {
       progress.Update("kernels: " + s, 0.5 + 0.5 * d);
     };
     KernelsFile results;
+    std::vector<std::string> report;
+    bool first_pass_done = false;
     try {
       RunKernels(machine, topo, run, &results);
+      first_pass_done = true;
+      WriteFileAtomic(kernels_path, KernelsToJsonText(results));
+      report = WriteReport(machine, &results, out_);
+      const auto over = ResultsOverRoof(results);
+      if (!over.empty()) Recheck(topo, popt, run, over, &progress, &machine, &results, &report);
     } catch (const Interrupted&) {
       progress.Finish();
-      if (!results.results.empty()) {
+      if (!first_pass_done && !results.results.empty()) {
         results.notes.push_back(fmt::format("interrupted: {} of {} kernels completed",
                                             results.results.size(), run.jobs.size()));
         WriteFileAtomic(kernels_path, KernelsToJsonText(results));
@@ -69,8 +76,6 @@ class RunVerb : public Verb {
       Say("kept " + machine_path + (results.results.empty() ? "" : " and " + kernels_path));
       throw;
     }
-    WriteFileAtomic(kernels_path, KernelsToJsonText(results));
-    const std::vector<std::string> report = WriteReport(machine, &results, out_);
     progress.Finish();
 
     std::cout << MachineContextText(machine) << "\n"
@@ -85,6 +90,44 @@ class RunVerb : public Verb {
   }
 
  private:
+  // Some results ran faster than their roof: a ceiling was measured while other work shared
+  // the machine (on a VM, another tenant's memory traffic can halve DRAM bandwidth for a
+  // minute). Measures the ceilings those results are held against again, keeps the best of
+  // both measurements, runs the kernels again against them, and rewrites every output; the
+  // notes say what changed. Once: what still exceeds its roof after that keeps its note.
+  void Recheck(const Topology& topo, ProbeOptions popt, KernelRunOptions run,
+               const std::vector<const KernelResult*>& over, Progress* progress, Machine* machine,
+               KernelsFile* results, std::vector<std::string>* report) {
+    bool compute = false, memory = false;
+    for (const KernelResult* r : over) (r->bound == "compute" ? compute : memory) = true;
+    if (compute) popt.parts.push_back("compute");
+    if (memory) popt.parts.push_back("bandwidth");
+    const std::string why = OverRoofNote(over, "re-measured the ceilings after the kernels");
+    Say(why);
+    popt.progress = [&](const std::string& s, double d) {
+      progress->Update("recheck: probe " + s, 0.5 * d);
+    };
+    Machine merged = *machine;
+    const std::vector<std::string> raised = MergeBestCeilings(&merged, RunProbe(topo, popt));
+    std::string what = raised.empty() ? "no ceiling rose" : "raised ";
+    for (size_t i = 0; i < raised.size() && i < 4; ++i) what += (i ? "; " : "") + raised[i];
+    if (raised.size() > 4) what += fmt::format("; and {} more", raised.size() - 4);
+    merged.notes.push_back(why + ": ceilings are the best of both measurements (" + what + ")");
+    run.progress = [&](const std::string& s, double d) {
+      progress->Update("recheck: kernels " + s, 0.5 + 0.5 * d);
+    };
+    KernelsFile again;
+    RunKernels(merged, topo, run, &again);
+    again.notes.push_back("kernels run a second time against the re-measured ceilings (" + what +
+                          ")");
+    // Only whole second passes replace the first one's files (an interrupt keeps those).
+    *machine = std::move(merged);
+    *results = std::move(again);
+    WriteFileAtomic(out_ + "/machine.json", MachineToJsonText(*machine));
+    WriteFileAtomic(out_ + "/kernels.json", KernelsToJsonText(*results));
+    *report = WriteReport(*machine, results, out_);
+  }
+
   std::string out_ = "roofprof-out";
   std::string max_bytes_;
   KernelCliOptions kopts_;

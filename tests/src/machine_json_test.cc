@@ -171,5 +171,40 @@ TEST(MachineJson, Lookups) {
   EXPECT_STREQ(LevelName(0), "L1");
 }
 
+TEST(MergeBestCeilings, KeepsTheBestOfTwoMeasurements) {
+  Machine first = Sample();
+  first.bandwidth.push_back({"DRAM", "load", 2, 28.7, 27.6, 1u << 29, 4.3, "AVX3"});
+  first.sweep.push_back({"load", 1, 16384, 300, 290});
+  first.sweep.push_back({"store", 1, 4096, 200, 190});
+  Machine again = Sample();
+  again.compute[0].gflops = 201;  // within 1%: taken, not reported
+  again.bandwidth[0].gbps = 380;  // lower: the first one stays
+  again.bandwidth.push_back({"DRAM", "load", 2, 57.9, 56.0, 1u << 28, 8.8, "AVX3"});
+  again.bandwidth.push_back({"L2", "load", 1, 200, 190, 1u << 19, 57, "AVX3"});  // not in first
+  again.sweep = {{"load", 1, 4096, 405, 400}, {"load", 1, 8192, 420, 410}};
+  const std::vector<std::string> raised = MergeBestCeilings(&first, again);
+  ASSERT_EQ(raised.size(), 1u);
+  EXPECT_EQ(raised[0], "DRAM load, 2 threads: 28.7 -> 57.9 GB/s");
+  EXPECT_DOUBLE_EQ(first.compute[0].gflops, 201);
+  EXPECT_DOUBLE_EQ(first.bandwidth[0].gbps, 400);
+  const BandwidthCeiling* dram = FindBandwidth(first, "DRAM", "load", 2);
+  ASSERT_NE(dram, nullptr);
+  EXPECT_DOUBLE_EQ(dram->gbps, 57.9);
+  EXPECT_EQ(dram->bytes, 1u << 28);  // the measurement that gave the best rate, whole
+  EXPECT_EQ(FindBandwidth(first, "L2", "load", 1), nullptr);  // only ceilings both have
+  // Sweep: 4096 keeps 410 (higher than 405), 8192 joins its curve in size order, other
+  // curves keep their place.
+  ASSERT_EQ(first.sweep.size(), 4u);
+  EXPECT_EQ(first.sweep[0].bytes, 4096u);
+  EXPECT_DOUBLE_EQ(first.sweep[0].gbps, 410);
+  EXPECT_EQ(first.sweep[1].bytes, 8192u);
+  EXPECT_EQ(first.sweep[2].bytes, 16384u);
+  EXPECT_EQ(first.sweep[3].kernel, "store");
+  // Merging a measurement into itself changes nothing.
+  const Machine before = first;
+  EXPECT_TRUE(MergeBestCeilings(&first, before).empty());
+  EXPECT_EQ(MachineToJsonText(first), MachineToJsonText(before));
+}
+
 }  // namespace
 }  // namespace roofprof

@@ -10,6 +10,7 @@
 
 #include "kernels/workload.h"
 #include "src/kernel_runner.h"
+#include "src/results.h"
 
 namespace roofprof {
 namespace {
@@ -217,6 +218,32 @@ TEST(DramShare, ScalesOnlyTheModelsDramBytes) {
   ApplyDramShare(m, 2, &big);
   EXPECT_DOUBLE_EQ(big.bytes[3], 512 * mib);
   EXPECT_TRUE(big.derivation.empty());
+}
+
+TEST(OverRoof, FindsAndNamesResultsPastTheirRoof) {
+  KernelsFile f;
+  for (const double e : {0.5, 1.1, 1.9, 1.3}) {
+    KernelResult r;
+    r.name = "gemv_f32";
+    r.shape = {{"m", 1}, {"n", static_cast<int64_t>(e * 1000)}};
+    r.bound = e > 1.5 ? "DRAM" : "L3";
+    r.efficiency = e;
+    f.results.push_back(r);
+  }
+  const auto over = ResultsOverRoof(f);
+  ASSERT_EQ(over.size(), 2u);  // 1.1 itself is plausible
+  EXPECT_DOUBLE_EQ(over[0]->efficiency, 1.9);
+  EXPECT_DOUBLE_EQ(over[1]->efficiency, 1.3);
+  const std::string note = OverRoofNote(over, "probe again");
+  EXPECT_EQ(note.rfind("2 results ran faster than their roof (worst: gemv_f32 m=1,n=1900 at "
+                       "190% of its DRAM roof)",
+                       0),
+            0u)
+      << note;
+  EXPECT_NE(note.find("probe again"), std::string::npos);
+  EXPECT_TRUE(OverRoofNote({}, "probe again").empty());
+  f.results.clear();
+  EXPECT_TRUE(ResultsOverRoof(f).empty());
 }
 
 }  // namespace
