@@ -77,7 +77,7 @@ struct KvF16 {
     const hn::Rebind<hwy::float16_t, DF> dh;
     return hn::PromoteTo(d, hn::LoadU(dh, reinterpret_cast<const hwy::float16_t*>(p)));
   }
-  static HWY_INLINE float Scalar(const uint16_t* p) { return F16BitsToF32(*p); }
+  static HWY_INLINE float Scalar(const uint16_t* p) { return F16ToF32(*p); }
 };
 #endif
 
@@ -424,7 +424,7 @@ HWY_INLINE void DecodeTile(DF d, const DecodeScratch& s, size_t group, size_t di
 
 // Widens nt rows of an f16 tile into f32 scratch with portable scalar code.
 inline void WidenF16Tile(const uint16_t* HWY_RESTRICT src, size_t n, float* HWY_RESTRICT dst) {
-  for (size_t i = 0; i < n; ++i) dst[i] = F16BitsToF32(src[i]);
+  for (size_t i = 0; i < n; ++i) dst[i] = F16ToF32(src[i]);
 }
 
 // Rows [c0, c1) of (batch b, KV head kvh) for all its query heads. Writes the normalised
@@ -487,7 +487,7 @@ void DecodeUnit(const AttnDecodeData& a, const DecodeScratch& s, int64_t b, int6
 struct KvF16Scalar {
   using T = uint16_t;
   static constexpr bool kVectorLoad = false;
-  static HWY_INLINE float Scalar(const uint16_t* p) { return F16BitsToF32(*p); }
+  static HWY_INLINE float Scalar(const uint16_t* p) { return F16ToF32(*p); }
 };
 
 inline void AttnDecodeImpl(const AttnDecodeData& a) {

@@ -80,7 +80,7 @@ float InputValue(uint64_t index, uint64_t stream) {
 }
 
 double KvValue(const void* base, int kv_bits, size_t index) {
-  if (kv_bits == 16) return F16BitsToF32(static_cast<const uint16_t*>(base)[index]);
+  if (kv_bits == 16) return F16ToF32(static_cast<const uint16_t*>(base)[index]);
   return static_cast<const float*>(base)[index];
 }
 
@@ -493,8 +493,8 @@ class AttnDecodeWorkload : public Workload {
         for (size_t i = first; i < last; ++i) {
           const float kv = InputValue(i, 1), vv = InputValue(i, 2);
           if (dims_.kv_bits == 16) {
-            reinterpret_cast<uint16_t*>(k_.get())[i] = F32ToF16Bits(kv);
-            reinterpret_cast<uint16_t*>(v_.get())[i] = F32ToF16Bits(vv);
+            reinterpret_cast<uint16_t*>(k_.get())[i] = F32ToF16(kv);
+            reinterpret_cast<uint16_t*>(v_.get())[i] = F32ToF16(vv);
           } else {
             reinterpret_cast<float*>(k_.get())[i] = kv;
             reinterpret_cast<float*>(v_.get())[i] = vv;

@@ -3,60 +3,16 @@
 #ifndef ROOFPROF_KERNELS_ATTENTION_H_
 #define ROOFPROF_KERNELS_ATTENTION_H_
 
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <vector>
 
+#include "kernels/quant.h"  // F16ToF32, F32ToF16: the f16 KV cache's 16-bit patterns
 #include "kernels/workload.h"
 
 namespace roofprof {
 
 class TouchCounter;
-
-// IEEE 754 binary16 <-> binary32 in portable scalar code (round to nearest even; subnormals,
-// infinities and NaN kept). The f16 KV cache is stored as these 16-bit patterns. Inline: the
-// scalar f16 path widens every cache element through F16BitsToF32.
-inline float F16BitsToF32(uint16_t bits) {
-  const uint32_t sign = static_cast<uint32_t>(bits & 0x8000u) << 16;
-  const uint32_t exponent = (bits >> 10) & 0x1Fu;
-  const uint32_t mantissa = bits & 0x3FFu;
-  uint32_t out;
-  if (exponent == 0) {
-    // Zero or subnormal: mantissa x 2^-24, exact in f32.
-    const float magnitude = static_cast<float>(mantissa) * 0x1p-24f;
-    std::memcpy(&out, &magnitude, sizeof(out));
-    out |= sign;
-  } else if (exponent == 31) {
-    out = sign | 0x7F800000u | (mantissa << 13);  // infinity or NaN (payload kept)
-  } else {
-    out = sign | ((exponent + (127 - 15)) << 23) | (mantissa << 13);
-  }
-  float f;
-  std::memcpy(&f, &out, sizeof(f));
-  return f;
-}
-
-inline uint16_t F32ToF16Bits(float value) {
-  uint32_t x;
-  std::memcpy(&x, &value, sizeof(x));
-  const uint32_t sign = (x >> 16) & 0x8000u;
-  const uint32_t magnitude = x & 0x7FFFFFFFu;
-  if (magnitude >= 0x7F800000u) {  // infinity, or NaN kept quiet
-    return static_cast<uint16_t>(sign | 0x7C00u | (magnitude > 0x7F800000u ? 0x200u : 0u));
-  }
-  if (magnitude >= 0x477FF000u) return static_cast<uint16_t>(sign | 0x7C00u);  // >= 65520
-  if (magnitude < 0x38800000u) {  // below 2^-14: f16 subnormal, mantissa = round(|v| 2^24)
-    float f;
-    std::memcpy(&f, &magnitude, sizeof(f));
-    return static_cast<uint16_t>(sign | static_cast<uint32_t>(std::nearbyint(f * 0x1p24f)));
-  }
-  uint32_t half = (((magnitude >> 23) - (127 - 15)) << 10) | ((magnitude >> 13) & 0x3FFu);
-  const uint32_t rest = magnitude & 0x1FFFu;                       // the 13 dropped mantissa bits
-  if (rest > 0x1000u || (rest == 0x1000u && (half & 1u))) ++half;  // carry may bump exponent
-  return static_cast<uint16_t>(sign | half);
-}
 
 // Unit roundoff of f32 arithmetic, the precision every attention kernel computes in.
 inline constexpr double kAttnUnitRoundoff = 0x1p-24;

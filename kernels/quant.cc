@@ -43,19 +43,6 @@ double BytesPerWeight(WeightFormat f) {
   return static_cast<double>(RowBytes(f, kQuantBlock)) / static_cast<double>(kQuantBlock);
 }
 
-float F16ToF32(uint16_t h) {
-  const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
-  const uint32_t exp = (h >> 10) & 0x1Fu;
-  const uint32_t mant = h & 0x3FFu;
-  if (exp == 0) {
-    // Zero or subnormal: mant * 2^-24, exact in binary32.
-    const float f = static_cast<float>(mant) * 0x1p-24f;
-    return sign ? -f : f;
-  }
-  if (exp == 31) return BitsFloat(sign | 0x7F800000u | (mant << 13));  // Inf, NaN
-  return BitsFloat(sign | ((exp + (127 - 15)) << 23) | (mant << 13));
-}
-
 uint16_t F32ToF16(float f) {
   uint32_t x = FloatBits(f);
   const uint32_t sign = (x >> 16) & 0x8000u;

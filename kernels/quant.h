@@ -62,7 +62,19 @@ double BytesPerWeight(WeightFormat f);
 // 1.0.3 has PromoteTo/DemoteTo for float16_t on every target, but where the hardware lacks F16C
 // (SSE4, EMU128, SCALAR) its DemoteTo truncates the mantissa and saturates to 65504 and its
 // PromoteTo maps Inf/NaN to finite numbers, so quantizers cannot use it and stay portable here.
-float F16ToF32(uint16_t h);
+// F16ToF32 is inline: attention's scalar f16 path widens every KV cache element through it.
+inline float F16ToF32(uint16_t h) {
+  const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
+  const uint32_t exp = (h >> 10) & 0x1Fu;
+  const uint32_t mant = h & 0x3FFu;
+  if (exp == 0) {
+    // Zero or subnormal: mant * 2^-24, exact in binary32.
+    const float f = static_cast<float>(mant) * 0x1p-24f;
+    return sign ? -f : f;
+  }
+  if (exp == 31) return BitsFloat(sign | 0x7F800000u | (mant << 13));  // Inf, NaN
+  return BitsFloat(sign | ((exp + (127 - 15)) << 23) | (mant << 13));
+}
 uint16_t F32ToF16(float f);
 // All 65536 binary16 values as floats (256 KiB, built once, thread-safe): fp16 scales decode
 // with one scalar load, which keeps them off the vector pipes in the kernels' inner loops.

@@ -41,30 +41,30 @@ float Value(uint64_t i, uint64_t salt) {
 
 TEST(F16, RoundTripsEveryHalf) {
   for (uint32_t h = 0; h < 0x10000u; ++h) {
-    const float f = F16BitsToF32(static_cast<uint16_t>(h));
+    const float f = F16ToF32(static_cast<uint16_t>(h));
     if (std::isnan(f)) {
-      EXPECT_TRUE(std::isnan(F16BitsToF32(F32ToF16Bits(f)))) << h;
+      EXPECT_TRUE(std::isnan(F16ToF32(F32ToF16(f)))) << h;
       continue;
     }
-    EXPECT_EQ(F32ToF16Bits(f), h) << "half 0x" << std::hex << h;
+    EXPECT_EQ(F32ToF16(f), h) << "half 0x" << std::hex << h;
   }
 }
 
 TEST(F16, KnownValuesAndRounding) {
-  EXPECT_EQ(F16BitsToF32(0x3C00), 1.0f);
-  EXPECT_EQ(F16BitsToF32(0xC000), -2.0f);
-  EXPECT_EQ(F16BitsToF32(0x7BFF), 65504.0f);
-  EXPECT_EQ(F16BitsToF32(0x0001), 0x1p-24f);  // smallest subnormal
-  EXPECT_TRUE(std::isinf(F16BitsToF32(0x7C00)));
+  EXPECT_EQ(F16ToF32(0x3C00), 1.0f);
+  EXPECT_EQ(F16ToF32(0xC000), -2.0f);
+  EXPECT_EQ(F16ToF32(0x7BFF), 65504.0f);
+  EXPECT_EQ(F16ToF32(0x0001), 0x1p-24f);  // smallest subnormal
+  EXPECT_TRUE(std::isinf(F16ToF32(0x7C00)));
   // Ties go to the even mantissa: 1 + 2^-11 lies halfway between 1 and 1 + 2^-10.
-  EXPECT_EQ(F32ToF16Bits(1.0f + 0x1p-11f), 0x3C00);
-  EXPECT_EQ(F32ToF16Bits(1.0f + 3 * 0x1p-11f), 0x3C02);
-  EXPECT_EQ(F32ToF16Bits(1.0f + 0x1p-11f + 0x1p-20f), 0x3C01);  // above the tie: up
-  EXPECT_EQ(F32ToF16Bits(65519.0f), 0x7BFF);
-  EXPECT_EQ(F32ToF16Bits(65520.0f), 0x7C00);  // rounds to infinity
-  EXPECT_EQ(F32ToF16Bits(0x1p-25f), 0x0000);  // tie between 0 and the smallest subnormal
-  EXPECT_EQ(F32ToF16Bits(0x1.8p-25f), 0x0001);
-  EXPECT_EQ(F32ToF16Bits(-0.0f), 0x8000);
+  EXPECT_EQ(F32ToF16(1.0f + 0x1p-11f), 0x3C00);
+  EXPECT_EQ(F32ToF16(1.0f + 3 * 0x1p-11f), 0x3C02);
+  EXPECT_EQ(F32ToF16(1.0f + 0x1p-11f + 0x1p-20f), 0x3C01);  // above the tie: up
+  EXPECT_EQ(F32ToF16(65519.0f), 0x7BFF);
+  EXPECT_EQ(F32ToF16(65520.0f), 0x7C00);  // rounds to infinity
+  EXPECT_EQ(F32ToF16(0x1p-25f), 0x0000);  // tie between 0 and the smallest subnormal
+  EXPECT_EQ(F32ToF16(0x1.8p-25f), 0x0001);
+  EXPECT_EQ(F32ToF16(-0.0f), 0x8000);
 }
 
 // ------------------------------------------------------------------------------------------
@@ -88,8 +88,8 @@ struct DecodeBuffers {
       k16.assign(nkv + misalign, 0);
       v16.assign(nkv + misalign, 0);
       for (size_t i = 0; i < nkv; ++i) {
-        k16[misalign + i] = F32ToF16Bits(Value(i, 2));
-        v16[misalign + i] = F32ToF16Bits(Value(i, 3));
+        k16[misalign + i] = F32ToF16(Value(i, 2));
+        v16[misalign + i] = F32ToF16(Value(i, 3));
       }
     } else {
       k32.assign(nkv + misalign, 0.0f);
