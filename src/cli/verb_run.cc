@@ -58,14 +58,21 @@ class RunVerb : public Verb {
     };
     KernelsFile results;
     std::vector<std::string> report;
+    const auto write_results = [&] {
+      WriteFileAtomic(kernels_path, KernelsToJsonText(results));
+      report = WriteReport(machine, &results, out_);
+    };
     bool first_pass_done = false;
     try {
       RunKernels(machine, topo, run, &results);
       first_pass_done = true;
-      WriteFileAtomic(kernels_path, KernelsToJsonText(results));
-      report = WriteReport(machine, &results, out_);
+      write_results();
       const auto over = ResultsOverRoof(results);
-      if (!over.empty()) Recheck(topo, popt, run, over, &progress, &machine, &results, &report);
+      if (!over.empty()) {
+        Recheck(topo, popt, run, over, &progress, &machine, &results);
+        WriteFileAtomic(machine_path, MachineToJsonText(machine));
+        write_results();
+      }
     } catch (const Interrupted&) {
       progress.Finish();
       if (!first_pass_done && !results.results.empty()) {
@@ -93,11 +100,12 @@ class RunVerb : public Verb {
   // Some results ran faster than their roof: a ceiling was measured while other work shared
   // the machine (on a VM, another tenant's memory traffic can halve DRAM bandwidth for a
   // minute). Measures the ceilings those results are held against again, keeps the best of
-  // both measurements, runs the kernels again against them, and rewrites every output; the
-  // notes say what changed. Once: what still exceeds its roof after that keeps its note.
+  // both measurements, and runs the kernels again against them (the caller rewrites every
+  // output); the notes say what changed. Once: what still exceeds its roof after that keeps its
+  // note.
   void Recheck(const Topology& topo, ProbeOptions popt, KernelRunOptions run,
                const std::vector<const KernelResult*>& over, Progress* progress, Machine* machine,
-               KernelsFile* results, std::vector<std::string>* report) {
+               KernelsFile* results) {
     bool compute = false, memory = false;
     for (const KernelResult* r : over) (r->bound == "compute" ? compute : memory) = true;
     if (compute) popt.parts.push_back("compute");
@@ -120,12 +128,9 @@ class RunVerb : public Verb {
     RunKernels(merged, topo, run, &again);
     again.notes.push_back("kernels run a second time against the re-measured ceilings (" + what +
                           ")");
-    // Only whole second passes replace the first one's files (an interrupt keeps those).
+    // Only a whole second pass replaces the first (an interrupt keeps that one's files).
     *machine = std::move(merged);
     *results = std::move(again);
-    WriteFileAtomic(out_ + "/machine.json", MachineToJsonText(*machine));
-    WriteFileAtomic(out_ + "/kernels.json", KernelsToJsonText(*results));
-    *report = WriteReport(*machine, results, out_);
   }
 
   std::string out_ = "roofprof-out";
