@@ -71,11 +71,14 @@ double DramShare(const Machine& m, int threads, double working_set_bytes, std::s
   }
   const double s = working_set_bytes;
   if (s >= curve.back().first) return 1.0;
-  double swept = curve.front().second;
-  for (size_t i = 1; i < curve.size() && s > curve[i - 1].first; ++i) {
-    const double x0 = std::log(curve[i - 1].first), x1 = std::log(curve[i].first);
-    const double f = std::min(1.0, (std::log(s) - x0) / (x1 - x0));
-    swept = curve[i - 1].second + f * (curve[i].second - curve[i - 1].second);
+  // The first point past s (one exists: s is below the last); below the sweep, its first rate.
+  const auto hi = std::upper_bound(curve.begin(), curve.end(), s,
+                                   [](double v, const auto& p) { return v < p.first; });
+  double swept = hi->second;
+  if (hi != curve.begin()) {
+    const auto lo = hi - 1;
+    const double f = std::log(s / lo->first) / std::log(hi->first / lo->first);
+    swept = lo->second + f * (hi->second - lo->second);
   }
   const double share = std::clamp(dram / swept, 0.0, 1.0);
   if (why != nullptr && share < 1.0) {
