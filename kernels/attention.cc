@@ -12,6 +12,20 @@ namespace HWY_NAMESPACE {
 
 void AttnDecodeEntry(const AttnDecodeData& data) { attn::AttnDecodeImpl(data); }
 void AttnPrefillEntry(const AttnPrefillData& data) { attn::AttnPrefillImpl(data); }
+void AttnExp2Entry(const float* x, size_t n, float* y) {
+  const attn::DF d;
+  const size_t lanes = attn::hn::Lanes(d);
+  size_t i = 0;
+  for (; i + lanes <= n; i += lanes) {
+    attn::hn::StoreU(attn::Exp2Bounded(d, attn::hn::LoadU(d, x + i)), d, y + i);
+  }
+  if (i < n) {  // the tail through a vector's worth of copies (any target has <= 256 lanes)
+    float in[256] = {}, out[256];
+    std::copy(x + i, x + n, in);
+    attn::hn::StoreU(attn::Exp2Bounded(d, attn::hn::LoadU(d, in)), d, out);
+    std::copy(out, out + (n - i), y + i);
+  }
+}
 AttnBlocking AttnBlockingEntry() {
   AttnBlocking b;
   b.lanes = static_cast<int64_t>(attn::hn::Lanes(attn::DF()));
@@ -46,6 +60,7 @@ namespace roofprof {
 HWY_EXPORT(AttnDecodeEntry);
 HWY_EXPORT(AttnPrefillEntry);
 HWY_EXPORT(AttnBlockingEntry);
+HWY_EXPORT(AttnExp2Entry);
 
 namespace {
 
@@ -116,7 +131,7 @@ AttnReferenceRow SoftmaxReference(const float* q, const void* k, const void* v, 
   double rel_l = 2.0 * static_cast<double>(n) * u;
   for (size_t j = 0; j < n; ++j) {
     p[j] /= l;
-    r[j] = es[j] + es_max + 2.0 * u * std::fabs(s[j] - m) + 4.0 * u;
+    r[j] = es[j] + es_max + 3.0 * u * std::fabs(s[j] - m) + 4.0 * u;
     rel_l += p[j] * r[j];
   }
   AttnReferenceRow row;
@@ -211,7 +226,8 @@ PrefillLayout MakePrefillLayout(const AttnPrefillDims& dims, int64_t lanes) {
   lay.kt_floats = static_cast<size_t>(dims.kv_heads * dims.head_dim) * tp;
   lay.vp_floats = static_cast<size_t>(dims.kv_heads) * tp * dp;
   lay.naive_scratch_floats = tp * tp + bq * dp;
-  lay.flash_scratch_floats = bq * static_cast<size_t>(lay.key_tile) + bq * dp + 2 * bq;
+  lay.flash_scratch_floats =
+      bq * static_cast<size_t>(lay.key_tile) + bq * dp + bq + bq * static_cast<size_t>(lanes);
   return lay;
 }
 
@@ -229,6 +245,10 @@ void RunAttnDecode(int64_t target, const AttnDecodeData& data) {
 
 void RunAttnPrefill(int64_t target, const AttnPrefillData& data) {
   ROOFPROF_DISPATCH_FOR(AttnPrefillEntry, target)(data);
+}
+
+void RunAttnExp2(int64_t target, const float* x, size_t n, float* y) {
+  ROOFPROF_DISPATCH_FOR(AttnExp2Entry, target)(x, n, y);
 }
 
 // ------------------------------------------------------------------------------------------
@@ -344,6 +364,7 @@ WorkModel AttnPrefillModel(const AttnPrefillDims& dims, bool flash, const ModelC
   const double Hkv = static_cast<double>(dims.kv_heads), D = static_cast<double>(dims.head_dim);
   const AttnBlocking blk = ModelBlocking();
   const double micro_cols = static_cast<double>(blk.micro_columns);
+  const double lanes = static_cast<double>(blk.lanes);
   const PrefillLayout lay = MakePrefillLayout(dims, blk.lanes);
   const double tp = static_cast<double>(lay.padded_tokens);
   const double dp = static_cast<double>(lay.padded_dim);
@@ -370,10 +391,12 @@ WorkModel AttnPrefillModel(const AttnPrefillDims& dims, bool flash, const ModelC
     const double pv = tiles * GemmL1Bytes(nr, dp, bk, true, micro_cols);
     double softmax;
     if (flash) {
-      // Per tile and row: max sweep, exp read + write, accumulator rescale (counted for every
-      // tile: an upper bound; the mask fill of diagonal tiles is not counted); per block: zero
-      // the accumulator, normalise into out.
-      softmax = tiles * nr * (12.0 * bk + 8.0 * dp) + nr * (2.0 * dp * 4.0 + D * 4.0);
+      // Per tile and row: max sweep, exp read + write, the row's vector of partial sums read
+      // + written, accumulator rescale (counted for every tile: an upper bound, as the max
+      // rarely moves by the slack); per block: zero the accumulator and the sums, normalise
+      // into out.
+      softmax = tiles * nr * (12.0 * bk + 8.0 * lanes + 8.0 * dp) +
+                nr * (2.0 * dp * 4.0 + 4.0 * lanes + D * 4.0);
     } else {
       // Per row: max sweep, exp read + write, normalise read + write over all tp columns, and
       // the mask fill of the columns past the row; per block: zero the accumulator, copy out.

@@ -122,7 +122,7 @@ struct PrefillLayout {
   size_t kt_floats = 0;             // K^T, all KV heads
   size_t vp_floats = 0;             // padded V, all KV heads
   size_t naive_scratch_floats = 0;  // per thread: score matrix + output accumulator
-  size_t flash_scratch_floats = 0;  // per thread: score tile + accumulator + max + sum
+  size_t flash_scratch_floats = 0;  // per thread: score tile + accumulator + max + sum vector
 };
 PrefillLayout MakePrefillLayout(const AttnPrefillDims& dims, int64_t lanes);
 
@@ -142,6 +142,10 @@ struct AttnPrefillData {
 
 // Runs naive or flash prefill compiled for `target` with data.threads OpenMP threads.
 void RunAttnPrefill(int64_t target, const AttnPrefillData& data);
+
+// y[i] = 2^x[i] as the prefill softmax computes it (for tests): within 1 ulp (2^-23 relative)
+// for x in [-125, 64]; below that, and -inf, the result is at most 2^-124.
+void RunAttnExp2(int64_t target, const float* x, size_t n, float* y);
 
 // Static partitions shared by Setup (first touch) and Run: flash hands (head, query block)
 // units out round-robin (causal blocks grow with their index, so interleaving balances);
@@ -163,10 +167,11 @@ AttnBlocking AttnTargetBlocking(int64_t target);
 // value[d] is the exact output; tolerance[d] bounds |kernel - exact| for f32 arithmetic:
 //   score s_j = scale q.k_j: Es_j = 2 D u scale sum_d |q_d k_jd| + 2 u |s_j| (the dot-product
 //     bound of DotTolerance plus the rounding of the scaled query);
-//   unnormalised weight e_j = exp(s_j - m): relative error r_j <= Es_j + Es_max + 2 u |s_j - m|
-//     + 4 u (the shift m is itself a computed score; the subtraction rounds, and so does the
-//     scale multiply where it follows it (prefill); up to two exponentials of 1 ulp = 2u each
-//     touch it: its own and one rescale or merge factor);
+//   unnormalised weight e_j = exp(s_j - m): relative error r_j <= Es_j + Es_max + 3 u |s_j - m|
+//     + 4 u (the shift m is itself a computed score; the subtraction rounds, and so do the
+//     scale multiply where it follows it (prefill) and that scale, log2(e)/sqrt(D) rounded
+//     once; up to two exponentials of 1 ulp = 2u each touch it: its own and one rescale or
+//     merge factor);
 //   sums l = sum e_j and N_d = sum e_j v_jd over n terms: n u for the recursive summation
 //     and n u for the per-tile rescales (at most one per term), so 2 n u;
 //   out = N_d / l: |err_d| <= sum_j p_j |v_jd| (r_j + 2 n u) + |o_d| (sum_j p_j r_j + 2 n u)

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -384,6 +385,74 @@ TEST(AttnPrefill, NaiveAndFlashMatchReferenceOnEveryTarget) {
               2.0 * ref.tolerance[static_cast<size_t>(c)])
               << what;
         }
+      }
+    }
+  }
+}
+
+TEST(AttnPrefill, FlashFollowsARisingMaxOnEveryTarget) {
+  // Scores that climb along the keys move each row's max in every key tile: by about 32 or 13
+  // (more than the slack of 8 / log2(e) = 5.5, so the accumulator is rescaled each tile) or
+  // by about 3 (within it, so weights above 1 build up until the max moves).
+  for (const int64_t target : Targets()) {
+    const int64_t L = Lanes(target);
+    for (const double rise : {150.0, 60.0, 15.0}) {
+      for (const int64_t dim : {int64_t{24}, L + 1}) {
+        const AttnPrefillDims d = Prefill(300, 2, 1, dim);
+        for (const int threads : {1, 2}) {
+          PrefillBuffers flash(d, threads, 0, true);
+          const double root = std::sqrt(static_cast<double>(dim));
+          for (int64_t h = 0; h < d.heads; ++h) {
+            for (int64_t i = 0; i < d.tokens; ++i) {
+              for (int64_t c = 0; c < dim; ++c) {
+                const auto at = static_cast<size_t>((h * d.tokens + i) * dim + c);
+                flash.q[at] = 1.0f + 0.1f * Value(at, 7);
+              }
+            }
+          }
+          for (int64_t j = 0; j < d.tokens; ++j) {
+            const double score = rise * static_cast<double>(j) / static_cast<double>(d.tokens - 1);
+            for (int64_t c = 0; c < dim; ++c) {
+              const auto at = static_cast<size_t>(j * dim + c);
+              flash.k[at] = static_cast<float>(score / root * (1.0 + 0.1 * Value(at, 8)));
+            }
+          }
+          RunAttnPrefill(target, flash.data);
+          EXPECT_LE(flash.WorstError(), 1.0)
+              << TargetName(target) << " rise " << rise << " d" << dim << " t" << threads;
+        }
+      }
+    }
+  }
+}
+
+TEST(AttnPrefill, Exp2WithinOneUlpOnEveryTarget) {
+  std::vector<float> x;
+  for (int e = -125; e <= 64; ++e) {
+    x.push_back(static_cast<float>(e));
+    x.push_back(static_cast<float>(e) + 0.5f);
+    x.push_back(std::nextafter(static_cast<float>(e) + 0.5f, 0.0f));
+  }
+  for (int i = 0; i <= 200000; ++i) x.push_back(-125.0f + 189.0f * static_cast<float>(i) / 200000);
+  for (int i = 0; i <= 20000; ++i) x.push_back(-1.0f + static_cast<float>(i) / 10000);
+  const size_t in_range = x.size();
+  x.insert(x.end(), {-125.5f, -150.0f, -1e30f, -std::numeric_limits<float>::infinity()});
+  for (const int64_t target : Targets()) {
+    for (const size_t n : {x.size(), size_t{5}}) {  // 5: the tail path on every vector length
+      std::vector<float> y(n, -1.0f);
+      RunAttnExp2(target, x.data(), n, y.data());
+      double worst = 0;
+      for (size_t i = 0; i < std::min(n, in_range); ++i) {
+        const double exact = std::exp2(static_cast<double>(x[i]));
+        worst = std::max(worst, std::fabs(y[i] - exact) / exact);
+      }
+      EXPECT_LE(worst, 0x1p-23) << TargetName(target) << " n " << n;
+      for (size_t i = in_range; i < n; ++i) {
+        EXPECT_GE(y[i], 0.0f) << TargetName(target) << " x " << x[i];
+        EXPECT_LE(y[i], 0x1p-124f) << TargetName(target) << " x " << x[i];
+      }
+      if (n == x.size()) {
+        RecordProperty(TargetName(target) + "_worst_relative_error", std::to_string(worst));
       }
     }
   }
