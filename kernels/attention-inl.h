@@ -882,11 +882,14 @@ inline void AttnPrefillImpl(const AttnPrefillData& a) {
     for (int64_t u = u0; u < u1; ++u) PackKeyTile(a, lay, u / key_tiles, u % key_tiles);
 #pragma omp barrier
     if (a.flash) {
-      for (int64_t u = tid; u < dims.heads * blocks; u += nth) {
-        FlashBlock(d, a, lay, u / blocks, u % blocks, a.scratch[tid]);
+      // Largest blocks (most key tiles) first, so the last units handed out are short.
+#pragma omp for schedule(dynamic, 1) nowait
+      for (int64_t u = 0; u < dims.heads * blocks; ++u) {
+        FlashBlock(d, a, lay, u % dims.heads, blocks - 1 - u / dims.heads, a.scratch[tid]);
       }
     } else {
-      for (int64_t h = tid; h < dims.heads; h += nth) NaiveHead(d, a, lay, h, a.scratch[tid]);
+#pragma omp for schedule(dynamic, 1) nowait
+      for (int64_t h = 0; h < dims.heads; ++h) NaiveHead(d, a, lay, h, a.scratch[tid]);
     }
   }
 }

@@ -639,7 +639,9 @@ class AttnPrefillWorkload : public Workload {
     const size_t dp = static_cast<size_t>(lay.padded_dim);
     const size_t bk = static_cast<size_t>(lay.key_tile);
     // First touch with the kernel's partitions: packing (K, V, packed copies) by contiguous
-    // (KV head, key tile) ranges; Q and O rows by query block (flash) or head (naive).
+    // (KV head, key tile) ranges. Run hands query blocks (flash) and heads (naive) out
+    // dynamically, so no thread owns Q and O rows: they are touched by query block
+    // round-robin, which spreads their pages over the threads' memory.
 #pragma omp parallel num_threads(threads_)
     {
       const int tid = omp_get_thread_num();
@@ -668,15 +670,10 @@ class AttnPrefillWorkload : public Workload {
           out[i] = 0.0f;
         }
       };
-      if (flash_) {
-        for (int64_t u = tid; u < dims_.heads * blocks; u += nth) {
-          const size_t r0 = static_cast<size_t>((u % blocks) * kPrefillQueryBlock);
-          touch_rows(static_cast<size_t>(u / blocks), r0,
-                     std::min(tokens, r0 + static_cast<size_t>(kPrefillQueryBlock)));
-        }
-      } else {
-        for (int64_t h = tid; h < dims_.heads; h += nth)
-          touch_rows(static_cast<size_t>(h), 0, tokens);
+      for (int64_t u = tid; u < dims_.heads * blocks; u += nth) {
+        const size_t r0 = static_cast<size_t>((u % blocks) * kPrefillQueryBlock);
+        touch_rows(static_cast<size_t>(u / blocks), r0,
+                   std::min(tokens, r0 + static_cast<size_t>(kPrefillQueryBlock)));
       }
       float* mine = scratch_ptrs_[static_cast<size_t>(tid)];
       for (size_t i = 0; i < scratch_floats_; ++i) mine[i] = 0.0f;

@@ -147,10 +147,10 @@ void RunAttnPrefill(int64_t target, const AttnPrefillData& data);
 // for x in [-125, 64]; below that, and -inf, the result is at most 2^-124.
 void RunAttnExp2(int64_t target, const float* x, size_t n, float* y);
 
-// Static partitions shared by Setup (first touch) and Run: flash hands (head, query block)
-// units out round-robin (causal blocks grow with their index, so interleaving balances);
-// naive hands out whole heads round-robin; packing splits (KV head, key tile) units into
-// contiguous ranges.
+// Partitions: packing splits (KV head, key tile) units into contiguous ranges (Setup first-
+// touches with the same split). Flash hands (head, query block) units out dynamically, the
+// largest causal blocks first, and naive whole heads: a thread slowed by a busy sibling or a
+// smaller core (hybrid CPUs) takes fewer units instead of holding the others at the end.
 int64_t PrefillQueryBlocks(const AttnPrefillDims& dims);
 
 // Register blocking a target's code uses (the work models follow the best target's).
