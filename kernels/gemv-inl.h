@@ -393,6 +393,203 @@ void GemvRun(const Policy& pol, const GemvCall& call, const GemvBlocking& b, voi
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// f32 panels (kGemvPanelRows): an outer product per k step, no horizontal sums.
+
+// Panels run where one vector is exactly one 16-row block and 32 registers hold the tile.
+inline constexpr bool kPanelTarget =
+    !HWY_HAVE_SCALABLE && hn::MaxLanes(DecodeTag()) == 16 && kVectorRegisters == 32;
+
+// Blocks per panel tile for T tokens: J x T accumulators + J W vectors + 1 broadcast <= 32
+// registers; J = 4 up to 4 tokens (at most 21 live), 3 from 5 to 8 (at most 28). Every W
+// vector feeds T FMAs, every broadcast J.
+constexpr size_t PanelBlocks(size_t tokens) { return tokens <= 4 ? 4 : 3; }
+
+struct PanelArgs {
+  const float* w;       // block 0 of the tile at the chunk's first weight
+  size_t block_stride;  // floats between blocks (16 k)
+  size_t kc;            // k steps in this chunk
+  const float* a;       // this token group's packed A at the chunk: T floats per k step
+  float* acc;           // T x J accumulator vectors parked between chunks
+  bool acc_in;          // start from acc instead of zero
+  float* c;             // non-null in the last chunk: C[t * ldc + row] is written for
+  size_t ldc;           //   t < valid_tokens and row < valid_rows (tile-relative)
+  size_t valid_tokens;
+  size_t valid_rows;
+  uint32_t zero;  // 0 (see Launder)
+};
+
+// Named accumulators p<j>_<t>: block j, token t.
+#define RP_PANEL_BLOCKS(M, t) M(0, t) M(1, t) M(2, t) M(3, t)
+// clang-format off
+#define RP_PANEL_TILE(M)                                                          \
+  RP_PANEL_BLOCKS(M, 0) RP_PANEL_BLOCKS(M, 1) RP_PANEL_BLOCKS(M, 2) RP_PANEL_BLOCKS(M, 3) \
+  RP_PANEL_BLOCKS(M, 4) RP_PANEL_BLOCKS(M, 5) RP_PANEL_BLOCKS(M, 6) RP_PANEL_BLOCKS(M, 7)
+// clang-format on
+#define RP_PANEL_EACH_BLOCK(M) M(0) M(1) M(2) M(3)
+#define RP_PANEL_EACH_TOKEN(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7)
+
+#define RP_PANEL_DECL(j, t) [[maybe_unused]] auto p##j##_##t = hn::Zero(df);
+#define RP_PANEL_DECL_W(j) [[maybe_unused]] auto w##j = hn::Zero(df);
+#define RP_PANEL_LOAD_ACC(j, t) \
+  if constexpr (j < J && t < T) p##j##_##t = hn::Load(df, args.acc + (t * J + j) * 16);
+#define RP_PANEL_PARK_ACC(j, t) \
+  if constexpr (j < J && t < T) hn::Store(p##j##_##t, df, args.acc + (t * J + j) * 16);
+#define RP_PANEL_LOAD_W(j)                                                   \
+  if constexpr (j < J) {                                                     \
+    w##j = hn::Load(df, w + j * args.block_stride);                          \
+    if constexpr (kLaunderSharedLoads && T > 1) w##j = Launder(df, w##j, z); \
+  }
+#define RP_PANEL_FMA(j, t) \
+  if constexpr (j < J) p##j##_##t = hn::MulAdd(w##j, a_, p##j##_##t);
+#define RP_PANEL_TOKEN(t)              \
+  if constexpr (t < T) {               \
+    const auto a_ = hn::Set(df, a[t]); \
+    RP_PANEL_BLOCKS(RP_PANEL_FMA, t)   \
+  }
+#define RP_PANEL_STORE_C(j, t)                                                  \
+  if constexpr (j < J && t < T) {                                               \
+    if (t < args.valid_tokens && j * 16 < args.valid_rows) {                    \
+      float* out = args.c + t * args.ldc + j * 16;                              \
+      if (j * 16 + 16 <= args.valid_rows) {                                     \
+        hn::StoreU(p##j##_##t, df, out);                                        \
+      } else {                                                                  \
+        hn::Store(p##j##_##t, df, edge);                                        \
+        for (size_t i = 0; i < args.valid_rows - j * 16; ++i) out[i] = edge[i]; \
+      }                                                                         \
+    }                                                                           \
+  }
+
+template <size_t J, size_t T>
+HWY_NOINLINE void PanelTile(const PanelArgs& args) {
+  static_assert(J >= 1 && J <= 4 && T >= 1 && T <= 8, "panel names cover 4 blocks x 8 tokens");
+  const DecodeTag df;
+  [[maybe_unused]] const auto z = hn::Set(hn::RebindToUnsigned<DecodeTag>(), args.zero);
+  RP_PANEL_TILE(RP_PANEL_DECL)
+  RP_PANEL_EACH_BLOCK(RP_PANEL_DECL_W)
+  if (args.acc_in) {
+    RP_PANEL_TILE(RP_PANEL_LOAD_ACC)
+  }
+  const float* w = args.w;
+  const float* a = args.a;
+  for (size_t kk = 0; kk < args.kc; ++kk, w += 16, a += T) {
+    RP_PANEL_EACH_BLOCK(RP_PANEL_LOAD_W)
+    RP_PANEL_EACH_TOKEN(RP_PANEL_TOKEN)
+  }
+  if (args.c != nullptr) {
+    HWY_ALIGN float edge[16];
+    RP_PANEL_TILE(RP_PANEL_STORE_C)
+  } else {
+    RP_PANEL_TILE(RP_PANEL_PARK_ACC)
+  }
+}
+
+#undef RP_PANEL_STORE_C
+#undef RP_PANEL_TOKEN
+#undef RP_PANEL_FMA
+#undef RP_PANEL_LOAD_W
+#undef RP_PANEL_PARK_ACC
+#undef RP_PANEL_LOAD_ACC
+#undef RP_PANEL_DECL_W
+#undef RP_PANEL_DECL
+#undef RP_PANEL_EACH_TOKEN
+#undef RP_PANEL_EACH_BLOCK
+#undef RP_PANEL_TILE
+#undef RP_PANEL_BLOCKS
+
+using PanelFn = void (*)(const PanelArgs&);
+
+// tiles[j] runs j blocks x T tokens, j = 1 .. PanelBlocks(T).
+template <size_t T>
+void PickPanelTiles(PanelFn* tiles) {
+  tiles[1] = &PanelTile<1, T>;
+  tiles[2] = &PanelTile<2, T>;
+  tiles[3] = &PanelTile<3, T>;
+  if constexpr (PanelBlocks(T) >= 4) tiles[4] = &PanelTile<4, T>;
+}
+
+inline void PanelTilesFor(size_t tokens, PanelFn* tiles) {
+  switch (tokens) {
+    case 1:
+      return PickPanelTiles<1>(tiles);
+    case 2:
+      return PickPanelTiles<2>(tiles);
+    case 3:
+      return PickPanelTiles<3>(tiles);
+    case 4:
+      return PickPanelTiles<4>(tiles);
+    case 5:
+      return PickPanelTiles<5>(tiles);
+    case 6:
+      return PickPanelTiles<6>(tiles);
+    case 7:
+      return PickPanelTiles<7>(tiles);
+    case 8:
+      return PickPanelTiles<8>(tiles);
+  }
+  HWY_ABORT("GEMV panel tile for %zu tokens not compiled", tokens);
+}
+
+// The whole f32 GEMV from panels. Token groups as the row path forms them (b.groups of
+// b.tokens); A packed per group as [k][T]; each thread takes the 16-row blocks of its
+// GemvRowRange and walks them in tiles of J blocks, k chunks, token groups.
+inline void GemvPanelRun(const GemvCall& call, const GemvBlocking& b, void* workspace) {
+  const size_t T = static_cast<size_t>(b.tokens);
+  const size_t J = PanelBlocks(T);
+  const auto k = static_cast<size_t>(call.k);
+  const size_t chunk = b.groups == 1 ? k : static_cast<size_t>(kGemvPanelKChunk);
+  PanelFn tiles[5] = {};
+  PanelTilesFor(T, tiles);
+  float* packed = static_cast<float*>(workspace);  // groups x k x T
+  float* scratch_base = packed + b.PackedFloats();
+  const size_t scratch_per_thread = static_cast<size_t>(b.panel_rows * b.padded_m) * 16;
+  const auto rows = static_cast<size_t>(kGemvPanelRows);
+
+#pragma omp parallel num_threads(call.threads)
+  {
+#pragma omp for schedule(static)
+    for (int64_t g = 0; g < b.groups; ++g) {
+      float* out = packed + static_cast<size_t>(g) * k * T;
+      for (size_t t = 0; t < T; ++t) {
+        const int64_t token = g * static_cast<int64_t>(T) + static_cast<int64_t>(t);
+        const float* a = token < call.m ? call.a + token * call.lda : nullptr;
+        for (size_t j = 0; j < k; ++j) out[j * T + t] = a != nullptr ? a[j] : 0.0f;
+      }
+    }
+    const int tid = omp_get_thread_num();
+    int64_t r0, r1;
+    GemvRowRange(call.n, call.threads, tid, &r0, &r1);
+    float* scratch = scratch_base + static_cast<size_t>(tid) * scratch_per_thread;
+    const auto b0 = static_cast<size_t>(r0) / rows;
+    const size_t b1 = (static_cast<size_t>(r1) + rows - 1) / rows;
+    for (size_t blk = b0; blk < b1; blk += J) {
+      const size_t blocks = std::min(J, b1 - blk);
+      for (size_t c0 = 0; c0 < k; c0 += chunk) {
+        const size_t kc = std::min(chunk, k - c0);
+        const bool last = c0 + kc == k;
+        for (int64_t g = 0; g < b.groups; ++g) {
+          PanelArgs pa;
+          pa.w = call.panels + (blk * k + c0) * rows;
+          pa.block_stride = rows * k;
+          pa.kc = kc;
+          pa.a = packed + (static_cast<size_t>(g) * k + c0) * T;
+          pa.acc = scratch + static_cast<size_t>(g) * J * T * 16;
+          pa.acc_in = c0 != 0;
+          pa.c = last ? call.c + g * static_cast<int64_t>(T) * call.ldc +
+                            static_cast<int64_t>(blk * rows)
+                      : nullptr;
+          pa.ldc = static_cast<size_t>(call.ldc);
+          pa.valid_tokens = static_cast<size_t>(
+              std::min<int64_t>(static_cast<int64_t>(T), call.m - g * static_cast<int64_t>(T)));
+          pa.valid_rows = std::min(blocks * rows, static_cast<size_t>(call.n) - blk * rows);
+          pa.zero = 0;
+          tiles[blocks](pa);
+        }
+      }
+    }
+  }
+}
+
 }  // namespace HWY_NAMESPACE
 }  // namespace roofprof
 HWY_AFTER_NAMESPACE();

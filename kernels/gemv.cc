@@ -13,6 +13,9 @@ namespace HWY_NAMESPACE {
 void GemvEntry(const GemvCall& call, const GemvBlocking& blocking, void* workspace) {
   switch (call.format) {
     case WeightFormat::kF32:
+      if constexpr (kPanelTarget) {
+        if (call.panels != nullptr) return GemvPanelRun(call, blocking, workspace);
+      }
       return GemvRun(DecodeF32(), call, blocking, workspace);
     case WeightFormat::kBF16:
       return GemvRun(DecodeBF16(), call, blocking, workspace);
@@ -24,6 +27,7 @@ void GemvEntry(const GemvCall& call, const GemvBlocking& blocking, void* workspa
 }
 
 int GemvVectorRegistersEntry() { return kVectorRegisters; }
+bool GemvUsesPanelsEntry() { return kPanelTarget; }
 
 }  // namespace HWY_NAMESPACE
 }  // namespace roofprof
@@ -53,6 +57,7 @@ namespace roofprof {
 
 HWY_EXPORT(GemvEntry);
 HWY_EXPORT(GemvVectorRegistersEntry);
+HWY_EXPORT(GemvUsesPanelsEntry);
 
 namespace {
 
@@ -85,6 +90,25 @@ GemvBlocking ChooseGemvBlocking(int64_t m, int64_t k, int vector_registers) {
 
 int GemvVectorRegisters(int64_t target) {
   return ROOFPROF_DISPATCH_FOR(GemvVectorRegistersEntry, target)();
+}
+
+bool GemvTargetUsesPanels(int64_t target) {
+  return ROOFPROF_DISPATCH_FOR(GemvUsesPanelsEntry, target)();
+}
+
+size_t GemvPanelFloats(int64_t n, int64_t k) {
+  return static_cast<size_t>(RoundUp(n, kGemvPanelRows) * k);
+}
+
+void PackGemvPanels(const float* w, int64_t n, int64_t k, int64_t block_begin, int64_t block_end,
+                    float* panels) {
+  for (int64_t b = block_begin; b < block_end; ++b) {
+    float* out = panels + b * k * kGemvPanelRows;
+    for (int64_t i = 0; i < kGemvPanelRows; ++i) {
+      const int64_t row = b * kGemvPanelRows + i;
+      for (int64_t j = 0; j < k; ++j) out[j * kGemvPanelRows + i] = row < n ? w[row * k + j] : 0.0f;
+    }
+  }
 }
 
 size_t GemvWorkspaceBytes(const GemvBlocking& b, int threads) {
@@ -146,7 +170,8 @@ float HashUniform(uint64_t x) {
 std::string Description(WeightFormat f) {
   switch (f) {
     case WeightFormat::kF32:
-      return "decode GEMV, f32 weights; f32 activations, f32 FMA accumulation";
+      return "decode GEMV, f32 weights (repacked at load into 16-row panels where the target "
+             "has 16 f32 lanes); f32 activations, f32 FMA accumulation";
     case WeightFormat::kBF16:
       return "decode GEMV, bf16 weights widened to f32 in registers; f32 activations, f32 FMA "
              "accumulation";
@@ -181,8 +206,74 @@ GemvBlocking ModelBlocking(int64_t m, int64_t k) {
 //                the A block outgrow L1.
 //   L3, DRAM   = W, A and C stream from the level where the whole working set stays between
 //                back-to-back runs (ResidentLevel): nothing beyond it.
+//
+// f32 on a target that reads panels (GemvPanelRun) instead: let Wp = 4 k RoundUp(n, 16) (the
+// panels), Ap = 4 padded_m k, tiles = J-block tiles over all threads, chunks = k chunks
+// (1 with one token group).
+//   L1         = Wp once per token group; A read and Ap written by the packing; every tile
+//                broadcasts its group's Ap floats once (tiles x Ap); accumulators parked and
+//                reloaded between chunks (2 (chunks - 1) x 4 padded_m RoundUp(n, 16)); C.
+//   L2         = Wp, A and C once (when not resident in L1); the W chunk again for every
+//                further token group (it waits in L2); Ap per tile when a group's A chunk
+//                outgrows L1.
+//   L3, DRAM   = as above, with Wp for W.
+WorkModel GemvPanelModel(int64_t m, int64_t n, int64_t k, const GemvBlocking& b,
+                         const ModelContext& ctx) {
+  const double rows = static_cast<double>(RoundUp(n, kGemvPanelRows));
+  const double wp = 4.0 * rows * static_cast<double>(k);
+  const double a_bytes = 4.0 * m * k, c_bytes = 4.0 * m * n;
+  const double packed = 4.0 * b.padded_m * k;
+  const int64_t blocks_per_tile = b.tokens <= 4 ? 4 : 3;  // PanelBlocks in gemv-inl.h
+  int64_t tiles = 0;
+  for (int tid = 0; tid < std::max(1, ctx.threads); ++tid) {
+    int64_t r0, r1;
+    GemvRowRange(n, ctx.threads, tid, &r0, &r1);
+    const int64_t blocks = (r1 + kGemvPanelRows - 1) / kGemvPanelRows - r0 / kGemvPanelRows;
+    tiles += (blocks + blocks_per_tile - 1) / blocks_per_tile;
+  }
+  const int64_t chunk = b.groups == 1 ? k : kGemvPanelKChunk;
+  const int64_t chunks = (k + chunk - 1) / chunk;
+  const double acc_bytes = 2.0 * static_cast<double>(chunks - 1) * 4.0 * b.padded_m * rows;
+
+  WorkModel wm;
+  wm.flops = 2.0 * m * n * k;
+  wm.compulsory_bytes = 4.0 * n * k + a_bytes + c_bytes;
+  wm.precision = "fp32";
+  const double a_tile_loads = static_cast<double>(tiles) * packed;
+  wm.bytes[0] =
+      static_cast<double>(b.groups) * wp + a_bytes + packed + a_tile_loads + acc_bytes + c_bytes;
+
+  const int level = ResidentLevel(wp + a_bytes + c_bytes + packed, ctx);
+  const CacheLevel* l1 = FindCache(ctx.caches, 1);
+  const double l1_usable = l1 != nullptr ? kUsableCacheFraction * l1->size_bytes : 0.0;
+  const double a_chunk = 4.0 * b.padded_m * static_cast<double>(std::min(chunk, k));
+  const double a_l2 = a_chunk > l1_usable ? a_tile_loads : 0.0;
+  const double w_l2 = static_cast<double>(b.groups - 1) * wp;
+  const auto outer = StreamTraffic(wp + a_bytes + c_bytes, level);
+  wm.bytes[1] = level >= 1 ? outer[1] + w_l2 + a_l2 : 0.0;
+  wm.bytes[2] = outer[2];
+  wm.bytes[3] = outer[3];
+
+  wm.derivation.push_back("W repacked at load into 16-row panels (" + FormatBytes(wp) +
+                          "), read as " + std::to_string(tiles) + " tiles of " +
+                          std::to_string(blocks_per_tile) + " blocks x " +
+                          std::to_string(b.tokens) + " tokens, " + std::to_string(b.groups) +
+                          " token group(s), " + std::to_string(chunks) + " k chunk(s)");
+  wm.derivation.push_back("L1: panels x groups, packed A (" + FormatBytes(packed) +
+                          ") broadcast once per tile, accumulators " + FormatBytes(acc_bytes) +
+                          ", C " + FormatBytes(c_bytes));
+  wm.derivation.push_back(
+      "L2: panels once" + std::string(b.groups > 1 ? " + once per further token group" : "") +
+      (a_l2 > 0 ? ", packed A once per tile (a group's A chunk outgrows L1)" : ""));
+  wm.derivation.push_back(DescribeStream("panels + A + C", wp + a_bytes + c_bytes, level));
+  return wm;
+}
+
 WorkModel GemvModel(WeightFormat f, int64_t m, int64_t n, int64_t k, const ModelContext& ctx) {
   const GemvBlocking b = ModelBlocking(m, k);
+  if (f == WeightFormat::kF32 && GemvTargetUsesPanels(BestTarget())) {
+    return GemvPanelModel(m, n, k, b, ctx);
+  }
   const double w_bytes = static_cast<double>(n) * static_cast<double>(RowBytes(f, k));
   const double a_bytes = 4.0 * m * k, c_bytes = 4.0 * m * n;
   const double packed = 4.0 * b.padded_m * b.padded_k;
@@ -266,6 +357,12 @@ class GemvWorkload : public Workload {
     a_ = AllocateAligned(static_cast<size_t>(m_ * k_) * sizeof(float));
     c_ = AllocateAligned(static_cast<size_t>(m_ * n_) * sizeof(float));
     ws_ = AllocateAligned(ws_bytes);
+    // f32: the panel copy of W too, for the targets that read it (see GemvTargetUsesPanels).
+    float* panels = nullptr;
+    if (f_ == WeightFormat::kF32) {
+      panels_ = AllocateAligned(GemvPanelFloats(n_, k_) * sizeof(float));
+      panels = reinterpret_cast<float*>(panels_.get());
+    }
     unsigned char* w = w_.get();
     float* a = reinterpret_cast<float*>(a_.get());
     float* c = reinterpret_cast<float*>(c_.get());
@@ -287,6 +384,10 @@ class GemvWorkload : public Workload {
         }
         EncodeRow(f_, row.data(), static_cast<size_t>(k_), w + r * row_bytes);
       }
+      if (panels != nullptr) {  // this thread's rows, as 16-row blocks (r0 is a multiple of 16)
+        PackGemvPanels(reinterpret_cast<const float*>(w), n_, k_, r0 / kGemvPanelRows,
+                       (r1 + kGemvPanelRows - 1) / kGemvPanelRows, panels);
+      }
       for (int64_t t = 0; t < m_; ++t) {
         std::memset(c + t * n_ + r0, 0, static_cast<size_t>(r1 - r0) * sizeof(float));
       }
@@ -298,6 +399,7 @@ class GemvWorkload : public Workload {
     call_.a = a;
     call_.lda = k_;
     call_.w = w;
+    call_.panels = panels;
     call_.c = c;
     call_.ldc = n_;
     call_.threads = threads_;
@@ -333,7 +435,7 @@ class GemvWorkload : public Workload {
   WeightFormat f_;
   int64_t m_, n_, k_;
   int threads_ = 1;
-  AlignedBuffer w_, a_, c_, ws_;
+  AlignedBuffer w_, a_, c_, ws_, panels_;
   GemvCall call_;
 };
 
@@ -351,8 +453,10 @@ std::unique_ptr<Workload> MakeGemv(WeightFormat f, const Shape& shape) {
     throw UsageError("--shape: " + name + " needs k to be a multiple of 32 (its block size), got " +
                      std::to_string(k));
   }
-  const double bytes =
-      static_cast<double>(n) * RowBytes(f, static_cast<size_t>(k)) + 4.0 * m * k * 2 + 4.0 * m * n;
+  const double panels =
+      f == WeightFormat::kF32 ? 4.0 * static_cast<double>(GemvPanelFloats(n, k)) : 0.0;
+  const double bytes = static_cast<double>(n) * RowBytes(f, static_cast<size_t>(k)) + panels +
+                       4.0 * m * k * 2 + 4.0 * m * n;
   CheckFitsInMemory(static_cast<uint64_t>(bytes), name + " " + FormatShape(shape));
   return std::make_unique<GemvWorkload>(f, m, n, k);
 }

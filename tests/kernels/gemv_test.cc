@@ -103,11 +103,20 @@ class Problem {
     return worst;
   }
 
+  // f32: also hand the kernel W packed into panels (targets that use them read those).
+  void UsePanels() {
+    panels_ = Allocate(GemvPanelFloats(call_.n, call_.k) * sizeof(float));
+    float* panels = reinterpret_cast<float*>(panels_.get());
+    PackGemvPanels(static_cast<const float*>(call_.w), call_.n, call_.k, 0,
+                   (call_.n + kGemvPanelRows - 1) / kGemvPanelRows, panels);
+    call_.panels = panels;
+  }
+
   const GemvCall& call() const { return call_; }
 
  private:
   static constexpr float kSentinel = -12345.0f;
-  Bytes w_, a_, c_;
+  Bytes w_, a_, c_, panels_;
   int64_t lda_ = 0, ldc_ = 0;
   size_t c_floats_ = 0;
   GemvCall call_;
@@ -162,6 +171,61 @@ TEST(Gemv, PanelsWithTailRowsAndManyThreads) {
         }
       }
     }
+  }
+}
+
+TEST(Gemv, F32PanelsOnEveryTargetAndEdgeSize) {
+  // n around the 16-row block and the 3- and 4-block tiles; tokens 1..9 (one group, every
+  // tile width), 16, 17 and 64 (several groups, so k chunks from k = 1025 on); k = 1 and odd
+  // k, and k around the 1024-weight chunk. Targets without panels read W and must agree too.
+  uint32_t seed = 500;
+  for (const int64_t target : testing_util::Targets()) {
+    for (const int64_t n : {1, 15, 16, 17, 47, 48, 49, 65, 100}) {
+      for (const int64_t m : {1, 2, 4, 5, 8, 9, 16, 17, 64}) {
+        for (const int64_t k : {1, 17, 33}) {
+          const int threads = (n + m) % 3 == 0 ? 2 : 1;
+          Problem p(WeightFormat::kF32, m, n, k, seed++);
+          p.UsePanels();
+          EXPECT_LE(p.Check(target, threads), 1.0)
+              << Label(target, WeightFormat::kF32, m, n, k, threads) << " panels";
+        }
+      }
+    }
+    for (const int64_t k : {1024, 1025, 2100}) {
+      for (const int64_t m : {1, 9, 17}) {
+        for (const int threads : {1, 3}) {
+          Problem p(WeightFormat::kF32, m, 49, k, seed++);
+          p.UsePanels();
+          EXPECT_LE(p.Check(target, threads), 1.0)
+              << Label(target, WeightFormat::kF32, m, 49, k, threads) << " panels";
+        }
+      }
+    }
+  }
+}
+
+TEST(Gemv, PanelLayoutAndWhichTargetsUseIt) {
+  const int64_t n = 20, k = 3;
+  std::vector<float> w(static_cast<size_t>(n * k));
+  for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>(i + 1);
+  std::vector<float> panels(GemvPanelFloats(n, k), -1.0f);
+  ASSERT_EQ(panels.size(), static_cast<size_t>(32 * k));
+  PackGemvPanels(w.data(), n, k, 0, 2, panels.data());
+  for (int64_t b = 0; b < 2; ++b) {
+    for (int64_t j = 0; j < k; ++j) {
+      for (int64_t i = 0; i < 16; ++i) {
+        const int64_t row = b * 16 + i;
+        EXPECT_EQ(panels[static_cast<size_t>((b * k + j) * 16 + i)],
+                  row < n ? w[static_cast<size_t>(row * k + j)] : 0.0f)
+            << "block " << b << " k " << j << " row " << i;
+      }
+    }
+  }
+  // Panels serve the targets with 16 f32 lanes (64-byte vectors) and 32 registers.
+  for (const int64_t target : testing_util::Targets()) {
+    EXPECT_EQ(GemvTargetUsesPanels(target),
+              TargetVectorBytes(target) == 64 && GemvVectorRegisters(target) == 32)
+        << TargetName(target);
   }
 }
 
