@@ -412,17 +412,18 @@ inline constexpr size_t kPanelPrefetchFloats = 512;
 constexpr size_t PanelBlocks(size_t tokens) { return tokens <= 4 ? 4 : 3; }
 
 struct PanelArgs {
-  const float* w;       // block 0 of the tile at the chunk's first weight
-  size_t block_stride;  // floats between blocks (16 k)
-  size_t kc;            // k steps in this chunk
-  const float* a;       // this token group's packed A at the chunk: T floats per k step
+  const float* w;       // block 0 of the tile at the chunk's first step (64-byte steps:
+                        // 16 f32 weights of one k, or 16 bf16 pairs of two)
+  size_t block_stride;  // 4-byte units between blocks (16 x steps)
+  size_t kc;            // steps in this chunk
+  const float* a;       // this token group's packed A at the chunk: T floats per weight k
   float* acc;           // T x J accumulator vectors parked between chunks
   bool acc_in;          // start from acc instead of zero
   float* c;             // non-null in the last chunk: C[t * ldc + row] is written for
   size_t ldc;           //   t < valid_tokens and row < valid_rows (tile-relative)
   size_t valid_tokens;
   size_t valid_rows;
-  size_t prefetch;  // floats ahead in every block to prefetch each k step; 0: none
+  size_t prefetch;  // 4-byte units ahead in every block to prefetch each step; 0: none
   uint32_t zero;    // 0 (see Launder)
 };
 
@@ -447,6 +448,14 @@ struct PanelArgs {
     w##j = hn::Load(df, w + j * args.block_stride);                          \
     if constexpr (kLaunderSharedLoads && T > 1) w##j = Launder(df, w##j, z); \
   }
+#define RP_PANEL_DECL_R(j) [[maybe_unused]] auto r##j = hn::Zero(du);
+#define RP_PANEL_LOAD_R(j) \
+  if constexpr (j < J)     \
+    r##j = hn::Load(du, reinterpret_cast<const uint32_t*>(w) + j * args.block_stride);
+#define RP_PANEL_EVEN(j) \
+  if constexpr (j < J) w##j = hn::BitCast(df, hn::ShiftLeft<16>(r##j));
+#define RP_PANEL_ODD(j) \
+  if constexpr (j < J) w##j = hn::BitCast(df, hn::And(r##j, hi));
 #define RP_PANEL_FMA(j, t) \
   if constexpr (j < J) p##j##_##t = hn::MulAdd(w##j, a_, p##j##_##t);
 #define RP_PANEL_TOKEN(t)              \
@@ -467,25 +476,42 @@ struct PanelArgs {
     }                                                                           \
   }
 
-template <size_t J, size_t T>
+// kStepK weights of k per 64-byte step: 1 (f32 panels) or 2 (bf16 panels, whose u32 lane i
+// holds row i's weights k and k + 1: the shift and the mask of DecodeBF16 split them).
+template <size_t kStepK, size_t J, size_t T>
 HWY_NOINLINE void PanelTile(const PanelArgs& args) {
   static_assert(J >= 1 && J <= 4 && T >= 1 && T <= 8, "panel names cover 4 blocks x 8 tokens");
+  static_assert(kStepK == 1 || kStepK == 2, "f32 or bf16 panels");
   const DecodeTag df;
-  [[maybe_unused]] const auto z = hn::Set(hn::RebindToUnsigned<DecodeTag>(), args.zero);
+  const hn::RebindToUnsigned<DecodeTag> du;
+  [[maybe_unused]] const auto z = hn::Set(du, args.zero);
+  [[maybe_unused]] const auto hi = hn::Set(du, 0xFFFF0000u);
   RP_PANEL_TILE(RP_PANEL_DECL)
   RP_PANEL_EACH_BLOCK(RP_PANEL_DECL_W)
+  RP_PANEL_EACH_BLOCK(RP_PANEL_DECL_R)
   if (args.acc_in) {
     RP_PANEL_TILE(RP_PANEL_LOAD_ACC)
   }
   const float* w = args.w;
   const float* a = args.a;
   const size_t ahead = args.prefetch;
-  for (size_t kk = 0; kk < args.kc; ++kk, w += 16, a += T) {
-    if (ahead != 0) {  // one 64-byte line per block and k step
+  for (size_t step = 0; step < args.kc; ++step, w += 16) {
+    if (ahead != 0) {  // one 64-byte line per block and step
       for (size_t j = 0; j < J; ++j) PrefetchToL2(w + j * args.block_stride + ahead);
     }
-    RP_PANEL_EACH_BLOCK(RP_PANEL_LOAD_W)
-    RP_PANEL_EACH_TOKEN(RP_PANEL_TOKEN)
+    if constexpr (kStepK == 1) {
+      RP_PANEL_EACH_BLOCK(RP_PANEL_LOAD_W)
+      RP_PANEL_EACH_TOKEN(RP_PANEL_TOKEN)
+      a += T;
+    } else {
+      RP_PANEL_EACH_BLOCK(RP_PANEL_LOAD_R)
+      RP_PANEL_EACH_BLOCK(RP_PANEL_EVEN)
+      RP_PANEL_EACH_TOKEN(RP_PANEL_TOKEN)
+      a += T;
+      RP_PANEL_EACH_BLOCK(RP_PANEL_ODD)
+      RP_PANEL_EACH_TOKEN(RP_PANEL_TOKEN)
+      a += T;
+    }
   }
   if (args.c != nullptr) {
     HWY_ALIGN float edge[16];
@@ -498,6 +524,10 @@ HWY_NOINLINE void PanelTile(const PanelArgs& args) {
 #undef RP_PANEL_STORE_C
 #undef RP_PANEL_TOKEN
 #undef RP_PANEL_FMA
+#undef RP_PANEL_ODD
+#undef RP_PANEL_EVEN
+#undef RP_PANEL_LOAD_R
+#undef RP_PANEL_DECL_R
 #undef RP_PANEL_LOAD_W
 #undef RP_PANEL_PARK_ACC
 #undef RP_PANEL_LOAD_ACC
@@ -511,47 +541,52 @@ HWY_NOINLINE void PanelTile(const PanelArgs& args) {
 using PanelFn = void (*)(const PanelArgs&);
 
 // tiles[j] runs j blocks x T tokens, j = 1 .. PanelBlocks(T).
-template <size_t T>
+template <size_t kStepK, size_t T>
 void PickPanelTiles(PanelFn* tiles) {
-  tiles[1] = &PanelTile<1, T>;
-  tiles[2] = &PanelTile<2, T>;
-  tiles[3] = &PanelTile<3, T>;
-  if constexpr (PanelBlocks(T) >= 4) tiles[4] = &PanelTile<4, T>;
+  tiles[1] = &PanelTile<kStepK, 1, T>;
+  tiles[2] = &PanelTile<kStepK, 2, T>;
+  tiles[3] = &PanelTile<kStepK, 3, T>;
+  if constexpr (PanelBlocks(T) >= 4) tiles[4] = &PanelTile<kStepK, 4, T>;
 }
 
-inline void PanelTilesFor(size_t tokens, PanelFn* tiles) {
+template <size_t kStepK>
+void PanelTilesFor(size_t tokens, PanelFn* tiles) {
   switch (tokens) {
     case 1:
-      return PickPanelTiles<1>(tiles);
+      return PickPanelTiles<kStepK, 1>(tiles);
     case 2:
-      return PickPanelTiles<2>(tiles);
+      return PickPanelTiles<kStepK, 2>(tiles);
     case 3:
-      return PickPanelTiles<3>(tiles);
+      return PickPanelTiles<kStepK, 3>(tiles);
     case 4:
-      return PickPanelTiles<4>(tiles);
+      return PickPanelTiles<kStepK, 4>(tiles);
     case 5:
-      return PickPanelTiles<5>(tiles);
+      return PickPanelTiles<kStepK, 5>(tiles);
     case 6:
-      return PickPanelTiles<6>(tiles);
+      return PickPanelTiles<kStepK, 6>(tiles);
     case 7:
-      return PickPanelTiles<7>(tiles);
+      return PickPanelTiles<kStepK, 7>(tiles);
     case 8:
-      return PickPanelTiles<8>(tiles);
+      return PickPanelTiles<kStepK, 8>(tiles);
   }
   HWY_ABORT("GEMV panel tile for %zu tokens not compiled", tokens);
 }
 
-// The whole f32 GEMV from panels. Token groups as the row path forms them (b.groups of
-// b.tokens); A packed per group as [k][T]; each thread takes the 16-row blocks of its
-// GemvRowRange and walks them in tiles of J blocks, k chunks, token groups.
-inline void GemvPanelRun(const GemvCall& call, const GemvBlocking& b, void* workspace) {
+// The whole GEMV from f32 (kStepK = 1) or bf16 (2) panels. Token groups as the row path forms
+// them (b.groups of b.tokens); A packed per group as [k rounded up to kStepK][T]; each thread
+// takes the 16-row blocks of its GemvRowRange and walks them in tiles of J blocks, k chunks,
+// token groups.
+template <size_t kStepK>
+void GemvPanelRun(const GemvCall& call, const GemvBlocking& b, void* workspace) {
   const size_t T = static_cast<size_t>(b.tokens);
   const size_t J = PanelBlocks(T);
-  const auto k = static_cast<size_t>(call.k);
-  const size_t chunk = b.groups == 1 ? k : static_cast<size_t>(kGemvPanelKChunk);
+  const size_t steps = (static_cast<size_t>(call.k) + kStepK - 1) / kStepK;
+  const size_t k = steps * kStepK;  // A rows padded with zeros to whole steps
+  const size_t chunk = b.groups == 1 ? steps : static_cast<size_t>(kGemvPanelKChunk) / kStepK;
+  const auto* panels = static_cast<const float*>(call.panels);  // 4-byte units
   PanelFn tiles[5] = {};
-  PanelTilesFor(T, tiles);
-  float* packed = static_cast<float*>(workspace);  // groups x k x T
+  PanelTilesFor<kStepK>(T, tiles);
+  float* packed = static_cast<float*>(workspace);  // groups x k (padded) x T
   float* scratch_base = packed + b.PackedFloats();
   const size_t scratch_per_thread = static_cast<size_t>(b.panel_rows * b.padded_m) * 16;
   const auto rows = static_cast<size_t>(kGemvPanelRows);
@@ -564,7 +599,9 @@ inline void GemvPanelRun(const GemvCall& call, const GemvBlocking& b, void* work
       for (size_t t = 0; t < T; ++t) {
         const int64_t token = g * static_cast<int64_t>(T) + static_cast<int64_t>(t);
         const float* a = token < call.m ? call.a + token * call.lda : nullptr;
-        for (size_t j = 0; j < k; ++j) out[j * T + t] = a != nullptr ? a[j] : 0.0f;
+        for (size_t j = 0; j < k; ++j) {
+          out[j * T + t] = a != nullptr && j < static_cast<size_t>(call.k) ? a[j] : 0.0f;
+        }
       }
     }
     const int tid = omp_get_thread_num();
@@ -575,15 +612,15 @@ inline void GemvPanelRun(const GemvCall& call, const GemvBlocking& b, void* work
     const size_t b1 = (static_cast<size_t>(r1) + rows - 1) / rows;
     for (size_t blk = b0; blk < b1; blk += J) {
       const size_t blocks = std::min(J, b1 - blk);
-      for (size_t c0 = 0; c0 < k; c0 += chunk) {
-        const size_t kc = std::min(chunk, k - c0);
-        const bool last = c0 + kc == k;
+      for (size_t c0 = 0; c0 < steps; c0 += chunk) {
+        const size_t kc = std::min(chunk, steps - c0);
+        const bool last = c0 + kc == steps;
         for (int64_t g = 0; g < b.groups; ++g) {
           PanelArgs pa;
-          pa.w = call.panels + (blk * k + c0) * rows;
-          pa.block_stride = rows * k;
+          pa.w = panels + (blk * steps + c0) * rows;
+          pa.block_stride = rows * steps;
           pa.kc = kc;
-          pa.a = packed + (static_cast<size_t>(g) * k + c0) * T;
+          pa.a = packed + (static_cast<size_t>(g) * k + c0 * kStepK) * T;
           pa.acc = scratch + static_cast<size_t>(g) * J * T * 16;
           pa.acc_in = c0 != 0;
           pa.c = last ? call.c + g * static_cast<int64_t>(T) * call.ldc +

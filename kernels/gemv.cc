@@ -14,10 +14,13 @@ void GemvEntry(const GemvCall& call, const GemvBlocking& blocking, void* workspa
   switch (call.format) {
     case WeightFormat::kF32:
       if constexpr (kPanelTarget) {
-        if (call.panels != nullptr) return GemvPanelRun(call, blocking, workspace);
+        if (call.panels != nullptr) return GemvPanelRun<1>(call, blocking, workspace);
       }
       return GemvRun(DecodeF32(), call, blocking, workspace);
     case WeightFormat::kBF16:
+      if constexpr (kPanelTarget) {
+        if (call.panels != nullptr) return GemvPanelRun<2>(call, blocking, workspace);
+      }
       return GemvRun(DecodeBF16(), call, blocking, workspace);
     case WeightFormat::kQ8_0:
       return GemvRun(DecodeQ8_0{F16ToF32Table()}, call, blocking, workspace);
@@ -96,17 +99,38 @@ bool GemvTargetUsesPanels(int64_t target) {
   return ROOFPROF_DISPATCH_FOR(GemvUsesPanelsEntry, target)();
 }
 
-size_t GemvPanelFloats(int64_t n, int64_t k) {
-  return static_cast<size_t>(RoundUp(n, kGemvPanelRows) * k);
+bool GemvHasPanels(WeightFormat f) { return f == WeightFormat::kF32 || f == WeightFormat::kBF16; }
+
+int64_t GemvPanelSteps(WeightFormat f, int64_t k) {
+  return f == WeightFormat::kBF16 ? (k + 1) / 2 : k;
 }
 
-void PackGemvPanels(const float* w, int64_t n, int64_t k, int64_t block_begin, int64_t block_end,
-                    float* panels) {
+size_t GemvPanelBytes(WeightFormat f, int64_t n, int64_t k) {
+  return static_cast<size_t>(RoundUp(n, kGemvPanelRows) * GemvPanelSteps(f, k)) * 4;
+}
+
+void PackGemvPanels(WeightFormat f, const void* w, int64_t n, int64_t k, int64_t block_begin,
+                    int64_t block_end, void* panels) {
+  const int64_t steps = GemvPanelSteps(f, k);
+  const int64_t per_step = f == WeightFormat::kBF16 ? 2 : 1;  // weights per row and step
   for (int64_t b = block_begin; b < block_end; ++b) {
-    float* out = panels + b * k * kGemvPanelRows;
     for (int64_t i = 0; i < kGemvPanelRows; ++i) {
       const int64_t row = b * kGemvPanelRows + i;
-      for (int64_t j = 0; j < k; ++j) out[j * kGemvPanelRows + i] = row < n ? w[row * k + j] : 0.0f;
+      for (int64_t s = 0; s < steps; ++s) {
+        for (int64_t e = 0; e < per_step; ++e) {
+          const int64_t j = s * per_step + e;
+          // Element (row i, weight e) of step s: 4 bytes per row and step.
+          const int64_t at = ((b * steps + s) * kGemvPanelRows + i) * per_step + e;
+          const bool inside = row < n && j < k;
+          if (f == WeightFormat::kBF16) {
+            static_cast<uint16_t*>(panels)[at] =
+                inside ? static_cast<const uint16_t*>(w)[row * k + j] : uint16_t{0};
+          } else {
+            static_cast<float*>(panels)[at] =
+                inside ? static_cast<const float*>(w)[row * k + j] : 0.0f;
+          }
+        }
+      }
     }
   }
 }
@@ -173,7 +197,8 @@ std::string Description(WeightFormat f) {
       return "decode GEMV, f32 weights (repacked at load into 16-row panels where the target "
              "has 16 f32 lanes); f32 activations, f32 FMA accumulation";
     case WeightFormat::kBF16:
-      return "decode GEMV, bf16 weights widened to f32 in registers; f32 activations, f32 FMA "
+      return "decode GEMV, bf16 weights (repacked at load into 16-row panels where the target "
+             "has 16 f32 lanes) widened to f32 in registers; f32 activations, f32 FMA "
              "accumulation";
     case WeightFormat::kQ8_0:
       return "decode GEMV, GGUF q8_0 weights (34 B per 32) dequantized to f32 in registers; f32 "
@@ -207,9 +232,9 @@ GemvBlocking ModelBlocking(int64_t m, int64_t k) {
 //   L3, DRAM   = W, A and C stream from the level where the whole working set stays between
 //                back-to-back runs (ResidentLevel): nothing beyond it.
 //
-// f32 on a target that reads panels (GemvPanelRun) instead: let Wp = 4 k RoundUp(n, 16) (the
-// panels), Ap = 4 padded_m k, tiles = J-block tiles over all threads, chunks = k chunks
-// (1 with one token group).
+// f32 and bf16 on a target that reads panels (GemvPanelRun) instead: let Wp = GemvPanelBytes
+// (4 or 2 bytes per weight, rows rounded up to 16, bf16 k up to even), Ap = 4 padded_m k,
+// tiles = J-block tiles over all threads, chunks = k chunks (1 with one token group).
 //   L1         = Wp once per token group; A read and Ap written by the packing; every tile
 //                broadcasts its group's Ap floats once (tiles x Ap); accumulators parked and
 //                reloaded between chunks (2 (chunks - 1) x 4 padded_m RoundUp(n, 16)); C.
@@ -217,10 +242,10 @@ GemvBlocking ModelBlocking(int64_t m, int64_t k) {
 //                further token group (it waits in L2); Ap per tile when a group's A chunk
 //                outgrows L1.
 //   L3, DRAM   = as above, with Wp for W.
-WorkModel GemvPanelModel(int64_t m, int64_t n, int64_t k, const GemvBlocking& b,
+WorkModel GemvPanelModel(WeightFormat f, int64_t m, int64_t n, int64_t k, const GemvBlocking& b,
                          const ModelContext& ctx) {
   const double rows = static_cast<double>(RoundUp(n, kGemvPanelRows));
-  const double wp = 4.0 * rows * static_cast<double>(k);
+  const double wp = static_cast<double>(GemvPanelBytes(f, n, k));
   const double a_bytes = 4.0 * m * k, c_bytes = 4.0 * m * n;
   const double packed = 4.0 * b.padded_m * k;
   const int64_t blocks_per_tile = b.tokens <= 4 ? 4 : 3;  // PanelBlocks in gemv-inl.h
@@ -237,7 +262,8 @@ WorkModel GemvPanelModel(int64_t m, int64_t n, int64_t k, const GemvBlocking& b,
 
   WorkModel wm;
   wm.flops = 2.0 * m * n * k;
-  wm.compulsory_bytes = 4.0 * n * k + a_bytes + c_bytes;
+  wm.compulsory_bytes =
+      static_cast<double>(n) * static_cast<double>(RowBytes(f, k)) + a_bytes + c_bytes;
   wm.precision = "fp32";
   const double a_tile_loads = static_cast<double>(tiles) * packed;
   wm.bytes[0] =
@@ -271,8 +297,8 @@ WorkModel GemvPanelModel(int64_t m, int64_t n, int64_t k, const GemvBlocking& b,
 
 WorkModel GemvModel(WeightFormat f, int64_t m, int64_t n, int64_t k, const ModelContext& ctx) {
   const GemvBlocking b = ModelBlocking(m, k);
-  if (f == WeightFormat::kF32 && GemvTargetUsesPanels(BestTarget())) {
-    return GemvPanelModel(m, n, k, b, ctx);
+  if (GemvHasPanels(f) && GemvTargetUsesPanels(BestTarget())) {
+    return GemvPanelModel(f, m, n, k, b, ctx);
   }
   const double w_bytes = static_cast<double>(n) * static_cast<double>(RowBytes(f, k));
   const double a_bytes = 4.0 * m * k, c_bytes = 4.0 * m * n;
@@ -358,10 +384,10 @@ class GemvWorkload : public Workload {
     c_ = AllocateAligned(static_cast<size_t>(m_ * n_) * sizeof(float));
     ws_ = AllocateAligned(ws_bytes);
     // f32: the panel copy of W too, for the targets that read it (see GemvTargetUsesPanels).
-    float* panels = nullptr;
-    if (f_ == WeightFormat::kF32) {
-      panels_ = AllocateAligned(GemvPanelFloats(n_, k_) * sizeof(float));
-      panels = reinterpret_cast<float*>(panels_.get());
+    void* panels = nullptr;
+    if (GemvHasPanels(f_)) {
+      panels_ = AllocateAligned(GemvPanelBytes(f_, n_, k_));
+      panels = panels_.get();
     }
     unsigned char* w = w_.get();
     float* a = reinterpret_cast<float*>(a_.get());
@@ -385,7 +411,7 @@ class GemvWorkload : public Workload {
         EncodeRow(f_, row.data(), static_cast<size_t>(k_), w + r * row_bytes);
       }
       if (panels != nullptr) {  // this thread's rows, as 16-row blocks (r0 is a multiple of 16)
-        PackGemvPanels(reinterpret_cast<const float*>(w), n_, k_, r0 / kGemvPanelRows,
+        PackGemvPanels(f_, w, n_, k_, r0 / kGemvPanelRows,
                        (r1 + kGemvPanelRows - 1) / kGemvPanelRows, panels);
       }
       for (int64_t t = 0; t < m_; ++t) {
@@ -453,8 +479,7 @@ std::unique_ptr<Workload> MakeGemv(WeightFormat f, const Shape& shape) {
     throw UsageError("--shape: " + name + " needs k to be a multiple of 32 (its block size), got " +
                      std::to_string(k));
   }
-  const double panels =
-      f == WeightFormat::kF32 ? 4.0 * static_cast<double>(GemvPanelFloats(n, k)) : 0.0;
+  const double panels = GemvHasPanels(f) ? static_cast<double>(GemvPanelBytes(f, n, k)) : 0.0;
   const double bytes = static_cast<double>(n) * RowBytes(f, static_cast<size_t>(k)) + panels +
                        4.0 * m * k * 2 + 4.0 * m * n;
   CheckFitsInMemory(static_cast<uint64_t>(bytes), name + " " + FormatShape(shape));

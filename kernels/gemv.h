@@ -109,7 +109,7 @@ GemvBlocking ChooseGemvBlocking(int64_t m, int64_t k, int vector_registers);
 // Architectural vector registers of Highway target `target` (32 or 16).
 int GemvVectorRegisters(int64_t target);
 
-// f32 weight panels: W repacked once, at load time (as inference engines repack weights for
+// Weight panels (f32, bf16): W repacked once, at load time (as inference engines repack weights for
 // their kernels), into blocks of kGemvPanelRows rows stored k-major: block b holds
 // W[16b + i][j] at panels[(b * k + j) * 16 + i], rows past n zero. A 16-lane target then runs
 // an outer product per k step: one W vector (16 rows) times T broadcast activations, J blocks
@@ -123,12 +123,17 @@ inline constexpr int64_t kGemvPanelRows = 16;
 // (J = 3 blocks x 1024 x 64 B = 192 KiB) stays in L2 while the other groups re-read it, so W
 // crosses DRAM once; each chunk costs one load and store of the T x J accumulators.
 inline constexpr int64_t kGemvPanelKChunk = 1024;
-// Floats of the packed panels for n x k weights.
-size_t GemvPanelFloats(int64_t n, int64_t k);
-// Packs blocks [block_begin, block_end) of row-major f32 W (n x k) into `panels`.
-void PackGemvPanels(const float* w, int64_t n, int64_t k, int64_t block_begin, int64_t block_end,
-                    float* panels);
-// Whether Highway target `target` runs f32 calls from panels when the call has them
+// bf16 panels hold two weights per row and 64-byte step: u32 lane i of step s is row i's
+// weights 2s (low half) and 2s + 1 (high half), odd k padded with a zero weight; the tile splits
+// them with a shift and a mask (as DecodeBF16 does) into two W vectors.
+// Formats that have panels (f32, bf16), and the bytes of the packed panels for n x k weights.
+bool GemvHasPanels(WeightFormat f);
+size_t GemvPanelBytes(WeightFormat f, int64_t n, int64_t k);
+// Packs blocks [block_begin, block_end) of W (n rows of RowBytes(f, k), f32 or bf16) into
+// `panels` (GemvPanelBytes, 64-byte aligned).
+void PackGemvPanels(WeightFormat f, const void* w, int64_t n, int64_t k, int64_t block_begin,
+                    int64_t block_end, void* panels);
+// Whether Highway target `target` runs f32 and bf16 calls from panels when the call has them
 // (targets with 16 f32 lanes and 32 registers); the others read the row-major W.
 bool GemvTargetUsesPanels(int64_t target);
 
@@ -138,9 +143,9 @@ struct GemvCall {
   const float* a = nullptr;  // m x k, row stride lda floats; any alignment
   int64_t lda = 1;
   const void* w = nullptr;  // n rows of RowBytes(format, k) bytes, back to back; any alignment
-  // f32 only, optional: the same W packed by PackGemvPanels (64-byte aligned), read instead
-  // of w on targets where GemvTargetUsesPanels.
-  const float* panels = nullptr;
+  // f32 and bf16, optional: the same W packed by PackGemvPanels, read instead of w on targets
+  // where GemvTargetUsesPanels.
+  const void* panels = nullptr;
   float* c = nullptr;  // m x n, row stride ldc floats; written
   int64_t ldc = 1;
   int threads = 1;

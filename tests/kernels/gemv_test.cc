@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -103,13 +104,12 @@ class Problem {
     return worst;
   }
 
-  // f32: also hand the kernel W packed into panels (targets that use them read those).
+  // f32, bf16: also hand the kernel W packed into panels (targets that use them read those).
   void UsePanels() {
-    panels_ = Allocate(GemvPanelFloats(call_.n, call_.k) * sizeof(float));
-    float* panels = reinterpret_cast<float*>(panels_.get());
-    PackGemvPanels(static_cast<const float*>(call_.w), call_.n, call_.k, 0,
-                   (call_.n + kGemvPanelRows - 1) / kGemvPanelRows, panels);
-    call_.panels = panels;
+    panels_ = Allocate(GemvPanelBytes(call_.format, call_.n, call_.k));
+    PackGemvPanels(call_.format, call_.w, call_.n, call_.k, 0,
+                   (call_.n + kGemvPanelRows - 1) / kGemvPanelRows, panels_.get());
+    call_.panels = panels_.get();
   }
 
   const GemvCall& call() const { return call_; }
@@ -174,30 +174,33 @@ TEST(Gemv, PanelsWithTailRowsAndManyThreads) {
   }
 }
 
-TEST(Gemv, F32PanelsOnEveryTargetAndEdgeSize) {
+TEST(Gemv, PanelsOnEveryTargetAndEdgeSize) {
   // n around the 16-row block and the 3- and 4-block tiles; tokens 1..9 (one group, every
   // tile width), 16, 17 and 64 (several groups, so k chunks from k = 1025 on); k = 1 and odd
-  // k, and k around the 1024-weight chunk. Targets without panels read W and must agree too.
+  // k (bf16 pads the last pair), and k around the 1024-weight chunk. Targets without panels
+  // read W and must agree too.
   uint32_t seed = 500;
   for (const int64_t target : testing_util::Targets()) {
-    for (const int64_t n : {1, 15, 16, 17, 47, 48, 49, 65, 100}) {
-      for (const int64_t m : {1, 2, 4, 5, 8, 9, 16, 17, 64}) {
-        for (const int64_t k : {1, 17, 33}) {
-          const int threads = (n + m) % 3 == 0 ? 2 : 1;
-          Problem p(WeightFormat::kF32, m, n, k, seed++);
-          p.UsePanels();
-          EXPECT_LE(p.Check(target, threads), 1.0)
-              << Label(target, WeightFormat::kF32, m, n, k, threads) << " panels";
+    for (const WeightFormat f : {WeightFormat::kF32, WeightFormat::kBF16}) {
+      for (const int64_t n : {1, 15, 16, 17, 47, 48, 49, 65, 100}) {
+        for (const int64_t m : {1, 2, 4, 5, 8, 9, 16, 17, 64}) {
+          for (const int64_t k : {1, 17, 34}) {
+            const int threads = (n + m) % 3 == 0 ? 2 : 1;
+            Problem p(f, m, n, k, seed++);
+            p.UsePanels();
+            EXPECT_LE(p.Check(target, threads), 1.0)
+                << Label(target, f, m, n, k, threads) << " panels";
+          }
         }
       }
-    }
-    for (const int64_t k : {1024, 1025, 2100}) {
-      for (const int64_t m : {1, 9, 17}) {
-        for (const int threads : {1, 3}) {
-          Problem p(WeightFormat::kF32, m, 49, k, seed++);
-          p.UsePanels();
-          EXPECT_LE(p.Check(target, threads), 1.0)
-              << Label(target, WeightFormat::kF32, m, 49, k, threads) << " panels";
+      for (const int64_t k : {1024, 1025, 2100}) {
+        for (const int64_t m : {1, 9, 17}) {
+          for (const int threads : {1, 3}) {
+            Problem p(f, m, 49, k, seed++);
+            p.UsePanels();
+            EXPECT_LE(p.Check(target, threads), 1.0)
+                << Label(target, f, m, 49, k, threads) << " panels";
+          }
         }
       }
     }
@@ -208,9 +211,9 @@ TEST(Gemv, PanelLayoutAndWhichTargetsUseIt) {
   const int64_t n = 20, k = 3;
   std::vector<float> w(static_cast<size_t>(n * k));
   for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>(i + 1);
-  std::vector<float> panels(GemvPanelFloats(n, k), -1.0f);
+  std::vector<float> panels(GemvPanelBytes(WeightFormat::kF32, n, k) / 4, -1.0f);
   ASSERT_EQ(panels.size(), static_cast<size_t>(32 * k));
-  PackGemvPanels(w.data(), n, k, 0, 2, panels.data());
+  PackGemvPanels(WeightFormat::kF32, w.data(), n, k, 0, 2, panels.data());
   for (int64_t b = 0; b < 2; ++b) {
     for (int64_t j = 0; j < k; ++j) {
       for (int64_t i = 0; i < 16; ++i) {
@@ -218,6 +221,26 @@ TEST(Gemv, PanelLayoutAndWhichTargetsUseIt) {
         EXPECT_EQ(panels[static_cast<size_t>((b * k + j) * 16 + i)],
                   row < n ? w[static_cast<size_t>(row * k + j)] : 0.0f)
             << "block " << b << " k " << j << " row " << i;
+      }
+    }
+  }
+  // bf16: u32 lane i of step s holds row i's weights 2s (low half) and 2s + 1 (high half);
+  // k = 3 pads the second step's high half with zero.
+  std::vector<uint16_t> w16(w.size());
+  for (size_t i = 0; i < w16.size(); ++i) w16[i] = static_cast<uint16_t>(1000 + i);
+  ASSERT_EQ(GemvPanelBytes(WeightFormat::kBF16, n, k), static_cast<size_t>(2 * 2 * 16 * 4));
+  std::vector<uint32_t> pairs(GemvPanelBytes(WeightFormat::kBF16, n, k) / 4, 0xDEADBEEFu);
+  PackGemvPanels(WeightFormat::kBF16, w16.data(), n, k, 0, 2, pairs.data());
+  for (int64_t b = 0; b < 2; ++b) {
+    for (int64_t step = 0; step < 2; ++step) {
+      for (int64_t i = 0; i < 16; ++i) {
+        const int64_t row = b * 16 + i;
+        const auto weight = [&](int64_t j) -> uint32_t {
+          return row < n && j < k ? w16[static_cast<size_t>(row * k + j)] : 0u;
+        };
+        EXPECT_EQ(pairs[static_cast<size_t>((b * 2 + step) * 16 + i)],
+                  weight(2 * step) | (weight(2 * step + 1) << 16))
+            << "bf16 block " << b << " step " << step << " row " << i;
       }
     }
   }
