@@ -403,7 +403,8 @@ inline constexpr bool kPanelTarget =
 // Software prefetch distance in each block stream: 2 KiB (32 k steps). The hardware
 // prefetchers alone leave the FMAs waiting once a k step carries many of them: with 2 threads
 // at n = 11008, k = 4096, interleaved best of 4, m = 8 took 2.79 ms against 3.37 ms without
-// and m = 16 4.81 against 5.13 ms; m = 1 showed no difference beyond the run-to-run spread.
+// and m = 16 4.81 against 5.13 ms. One token (a k step of 4 loads and 4 FMAs) ran 5-10%
+// slower with the prefetches (2.58-2.79 against 2.43-2.48 ms), so T = 1 goes without.
 inline constexpr size_t kPanelPrefetchFloats = 512;
 
 // Blocks per panel tile for T tokens: J x T accumulators + J W vectors + 1 broadcast <= 32
@@ -630,7 +631,8 @@ void GemvPanelRun(const GemvCall& call, const GemvBlocking& b, void* workspace) 
           pa.valid_tokens = static_cast<size_t>(
               std::min<int64_t>(static_cast<int64_t>(T), call.m - g * static_cast<int64_t>(T)));
           pa.valid_rows = std::min(blocks * rows, static_cast<size_t>(call.n) - blk * rows);
-          pa.prefetch = g == 0 ? kPanelPrefetchFloats : 0;  // later groups find it in L2
+          // Later groups find the chunk in L2; one token streams faster without.
+          pa.prefetch = g == 0 && T > 1 ? kPanelPrefetchFloats : 0;
           pa.zero = 0;
           tiles[blocks](pa);
         }
