@@ -1,6 +1,9 @@
 // Decode GEMV for m = 1..64 tokens: C[m x n] = A[m x k] * W[n x k]^T with W in f32, bf16, q8_0
 // or q4_0 (kernels/quant.h), f32 activations and f32 accumulation. Plain interface: blocking as
-// data, the call, the scalar reference and the thread partition.
+// data, the call, the scalar reference and the thread partition. Two loops: register tiles of
+// R rows x T tokens over the row-major W, each format a decode policy (every format, every
+// target), and for f32 and bf16 on 16-lane targets an outer product over W repacked at load
+// into 16-row panels (GemvCall::panels, see kGemvPanelRows).
 //
 // Activations for q8_0 and q4_0 stay f32: they are not quantized per block (ggml's q8_0
 // activation blocks and integer dot products are not used). Each 32-weight block is dequantized
