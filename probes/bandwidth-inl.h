@@ -29,25 +29,44 @@ HWY_NOINLINE double BwLoad(const double* HWY_RESTRICT a, size_t n, uint64_t pass
   auto x0 = hn::Zero(du), x1 = hn::Zero(du), x2 = hn::Zero(du), x3 = hn::Zero(du);
   auto x4 = hn::Zero(du), x5 = hn::Zero(du), x6 = hn::Zero(du), x7 = hn::Zero(du);
   const size_t main = n / (8 * N) * (8 * N);
-  // The main part as two halves read side by side: two sequential streams per thread.
-  // Kernels read several streams at once (a GEMV tile reads 3 or 4 W panels or up to 8 rows),
-  // and beyond L2 one stream moves less: on this Zen 5 guest, 2 threads reading 172 MiB moved
-  // 75-79 GB/s as one stream each and 86-94 GB/s as two or four, and the 16-row-panel GEMV
-  // read 64 MiB 13% faster than the one-stream sweep's rate at that size. Four streams lost
-  // 10-15% in L2 on one thread (164-179 against 183-208 GB/s); two did not.
-  const size_t q = main / 2;
-  const uint64_t* p1 = p + q;
+  // The main part as side-by-side streams: kernels read several at once (a GEMV tile reads 3
+  // or 4 W panels or up to 8 rows), and beyond L2 one stream moves less. On this Zen 5 guest,
+  // 2 threads reading 172 MiB moved 75-79 GB/s as one stream each and 86-94 GB/s as two or
+  // four; with two, the 16-row-panel GEMV (four streams) still read 64 and 172 MiB up to 13%
+  // faster than the sweep at those sizes. Four streams lost 10-15% in L2 on one thread
+  // (164-179 against 183-208 GB/s) where two did not, so buffers up to 2 MiB per thread (the
+  // private L2 of current x86 and Arm server cores is 1-2 MiB) are read as two streams and
+  // larger ones as four.
+  const bool four = n * sizeof(uint64_t) > (size_t{2} << 20);
+  const size_t q = four ? main / 4 : main / 2;
   for (uint64_t r = 0; r < passes; ++r) {
     for (size_t i = main; i < n; i += N) x0 = hn::Xor(x0, hn::Load(du, p + i));
-    for (size_t i = 0; i < q; i += 4 * N) {
-      x0 = hn::Xor(x0, hn::Load(du, p + i));
-      x1 = hn::Xor(x1, hn::Load(du, p + i + N));
-      x2 = hn::Xor(x2, hn::Load(du, p + i + 2 * N));
-      x3 = hn::Xor(x3, hn::Load(du, p + i + 3 * N));
-      x4 = hn::Xor(x4, hn::Load(du, p1 + i));
-      x5 = hn::Xor(x5, hn::Load(du, p1 + i + N));
-      x6 = hn::Xor(x6, hn::Load(du, p1 + i + 2 * N));
-      x7 = hn::Xor(x7, hn::Load(du, p1 + i + 3 * N));
+    if (four) {
+      const uint64_t* p1 = p + q;
+      const uint64_t* p2 = p + 2 * q;
+      const uint64_t* p3 = p + 3 * q;
+      for (size_t i = 0; i < q; i += 2 * N) {
+        x0 = hn::Xor(x0, hn::Load(du, p + i));
+        x1 = hn::Xor(x1, hn::Load(du, p + i + N));
+        x2 = hn::Xor(x2, hn::Load(du, p1 + i));
+        x3 = hn::Xor(x3, hn::Load(du, p1 + i + N));
+        x4 = hn::Xor(x4, hn::Load(du, p2 + i));
+        x5 = hn::Xor(x5, hn::Load(du, p2 + i + N));
+        x6 = hn::Xor(x6, hn::Load(du, p3 + i));
+        x7 = hn::Xor(x7, hn::Load(du, p3 + i + N));
+      }
+    } else {
+      const uint64_t* p1 = p + q;
+      for (size_t i = 0; i < q; i += 4 * N) {
+        x0 = hn::Xor(x0, hn::Load(du, p + i));
+        x1 = hn::Xor(x1, hn::Load(du, p + i + N));
+        x2 = hn::Xor(x2, hn::Load(du, p + i + 2 * N));
+        x3 = hn::Xor(x3, hn::Load(du, p + i + 3 * N));
+        x4 = hn::Xor(x4, hn::Load(du, p1 + i));
+        x5 = hn::Xor(x5, hn::Load(du, p1 + i + N));
+        x6 = hn::Xor(x6, hn::Load(du, p1 + i + 2 * N));
+        x7 = hn::Xor(x7, hn::Load(du, p1 + i + 3 * N));
+      }
     }
   }
   const auto x =
