@@ -394,7 +394,7 @@ void GemvRun(const Policy& pol, const GemvCall& call, const GemvBlocking& b, voi
 }
 
 // ---------------------------------------------------------------------------------------------
-// f32 panels (kGemvPanelRows): an outer product per k step, no horizontal sums.
+// f32 and bf16 panels (kGemvPanelRows): an outer product per k step, no horizontal sums.
 
 // Panels run where one vector is exactly one 16-row block and 32 registers hold the tile.
 inline constexpr bool kPanelTarget =
@@ -407,10 +407,9 @@ inline constexpr bool kPanelTarget =
 // slower with the prefetches (2.58-2.79 against 2.43-2.48 ms), so T = 1 goes without.
 inline constexpr size_t kPanelPrefetchFloats = 512;
 
-// Blocks per panel tile for T tokens: J x T accumulators + J W vectors + 1 broadcast <= 32
-// registers; J = 4 up to 4 tokens (at most 21 live), 3 from 5 to 8 (at most 28). Every W
-// vector feeds T FMAs, every broadcast J.
-constexpr size_t PanelBlocks(size_t tokens) { return tokens <= 4 ? 4 : 3; }
+constexpr size_t PanelBlocks(size_t tokens) {
+  return static_cast<size_t>(GemvPanelBlocks(static_cast<int64_t>(tokens)));
+}
 
 struct PanelArgs {
   const float* w;       // block 0 of the tile at the chunk's first step (64-byte steps:
@@ -583,7 +582,8 @@ void GemvPanelRun(const GemvCall& call, const GemvBlocking& b, void* workspace) 
   const size_t J = PanelBlocks(T);
   const size_t steps = (static_cast<size_t>(call.k) + kStepK - 1) / kStepK;
   const size_t k = steps * kStepK;  // A rows padded with zeros to whole steps
-  const size_t chunk = b.groups == 1 ? steps : static_cast<size_t>(kGemvPanelKChunk) / kStepK;
+  const size_t chunk =
+      static_cast<size_t>(GemvPanelChunkWeights(b.groups, static_cast<int64_t>(k))) / kStepK;
   const auto* panels = static_cast<const float*>(call.panels);  // 4-byte units
   PanelFn tiles[5] = {};
   PanelTilesFor<kStepK>(T, tiles);

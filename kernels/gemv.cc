@@ -66,6 +66,14 @@ namespace {
 
 int64_t RoundUp(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
 
+// Whether any target this machine can run reads panels: only then do workloads keep them.
+bool AnyTargetUsesPanels() {
+  for (const int64_t t : AvailableTargets()) {
+    if (GemvTargetUsesPanels(t)) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 GemvBlocking ChooseGemvBlocking(int64_t m, int64_t k, int vector_registers) {
@@ -248,7 +256,7 @@ WorkModel GemvPanelModel(WeightFormat f, int64_t m, int64_t n, int64_t k, const 
   const double wp = static_cast<double>(GemvPanelBytes(f, n, k));
   const double a_bytes = 4.0 * m * k, c_bytes = 4.0 * m * n;
   const double packed = 4.0 * b.padded_m * k;
-  const int64_t blocks_per_tile = b.tokens <= 4 ? 4 : 3;  // PanelBlocks in gemv-inl.h
+  const int64_t blocks_per_tile = GemvPanelBlocks(b.tokens);
   int64_t tiles = 0;
   for (int tid = 0; tid < std::max(1, ctx.threads); ++tid) {
     int64_t r0, r1;
@@ -256,7 +264,7 @@ WorkModel GemvPanelModel(WeightFormat f, int64_t m, int64_t n, int64_t k, const 
     const int64_t blocks = (r1 + kGemvPanelRows - 1) / kGemvPanelRows - r0 / kGemvPanelRows;
     tiles += (blocks + blocks_per_tile - 1) / blocks_per_tile;
   }
-  const int64_t chunk = b.groups == 1 ? k : kGemvPanelKChunk;
+  const int64_t chunk = GemvPanelChunkWeights(b.groups, k);
   const int64_t chunks = (k + chunk - 1) / chunk;
   const double acc_bytes = 2.0 * static_cast<double>(chunks - 1) * 4.0 * b.padded_m * rows;
 
@@ -383,9 +391,9 @@ class GemvWorkload : public Workload {
     a_ = AllocateAligned(static_cast<size_t>(m_ * k_) * sizeof(float));
     c_ = AllocateAligned(static_cast<size_t>(m_ * n_) * sizeof(float));
     ws_ = AllocateAligned(ws_bytes);
-    // f32: the panel copy of W too, for the targets that read it (see GemvTargetUsesPanels).
+    // f32, bf16: the panel copy of W too, when a target here reads it (GemvTargetUsesPanels).
     void* panels = nullptr;
-    if (GemvHasPanels(f_)) {
+    if (GemvHasPanels(f_) && AnyTargetUsesPanels()) {
       panels_ = AllocateAligned(GemvPanelBytes(f_, n_, k_));
       panels = panels_.get();
     }
@@ -479,7 +487,9 @@ std::unique_ptr<Workload> MakeGemv(WeightFormat f, const Shape& shape) {
     throw UsageError("--shape: " + name + " needs k to be a multiple of 32 (its block size), got " +
                      std::to_string(k));
   }
-  const double panels = GemvHasPanels(f) ? static_cast<double>(GemvPanelBytes(f, n, k)) : 0.0;
+  const double panels = GemvHasPanels(f) && AnyTargetUsesPanels()
+                            ? static_cast<double>(GemvPanelBytes(f, n, k))
+                            : 0.0;
   const double bytes = static_cast<double>(n) * RowBytes(f, static_cast<size_t>(k)) + panels +
                        4.0 * m * k * 2 + 4.0 * m * n;
   CheckFitsInMemory(static_cast<uint64_t>(bytes), name + " " + FormatShape(shape));

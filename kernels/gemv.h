@@ -126,6 +126,15 @@ inline constexpr int64_t kGemvPanelRows = 16;
 // (J = 3 blocks x 1024 x 64 B = 192 KiB) stays in L2 while the other groups re-read it, so W
 // crosses DRAM once; each chunk costs one load and store of the T x J accumulators.
 inline constexpr int64_t kGemvPanelKChunk = 1024;
+// Weights of k per chunk of a panel tile: all of k with one token group (nothing re-reads W),
+// else kGemvPanelKChunk.
+constexpr int64_t GemvPanelChunkWeights(int64_t groups, int64_t k) {
+  return groups == 1 ? k : kGemvPanelKChunk;
+}
+// 16-row blocks per panel tile for T tokens: J x T accumulators + J W vectors + 1 broadcast
+// <= 32 registers; J = 4 up to 4 tokens (at most 21 live), 3 from 5 to 8 (at most 28). Every
+// W vector feeds T FMAs, every broadcast J.
+constexpr int64_t GemvPanelBlocks(int64_t tokens) { return tokens <= 4 ? 4 : 3; }
 // bf16 panels hold two weights per row and 64-byte step: u32 lane i of step s is row i's
 // weights 2s (low half) and 2s + 1 (high half), odd k padded with a zero weight; the tile splits
 // them with a shift and a mask (as DecodeBF16 does) into two W vectors.
