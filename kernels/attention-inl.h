@@ -31,14 +31,19 @@ using DF = hn::ScalableTag<float>;
 using VF = hn::Vec<DF>;
 
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
-// Vectors of head_dim per step of the decode PV accumulation: 4 heads x 4 vectors = 16
-// accumulators + 4 V vectors + 1 broadcast = 21 of 32 registers (AVX-512, NEON, SVE); 4 x 2
-// = 8 + 2 + 1 = 11 of 16 on SSE4/AVX2. Per cached row and step, kDecodeVecs loads and 4
-// broadcasts feed 4 x kDecodeVecs FMAs.
+// Decode PV accumulation: query heads per pass over a V tile and vectors of head_dim per
+// step. With 32 registers (AVX-512, NEON, SVE): 2 heads x 8 vectors = 16 accumulators + 8 V
+// vectors + 2 broadcasts = 26, so at head_dim 128 (16 lanes) a pass reads whole V rows one
+// after the other and the memory stream stays sequential for the hardware prefetchers. Walking
+// the tile in column blocks instead (4 heads x 4 vectors) cost bandwidth: a read of
+// decode's access pattern without arithmetic moved 48 GB/s that way against 61 GB/s row by
+// row (2 threads, 536 MB). With 16 registers (SSE4/AVX2): 4 heads x 2 vectors = 8 + 2 + 4 = 14.
 #if HWY_TARGET == HWY_SSSE3 || HWY_TARGET == HWY_SSE4 || HWY_TARGET == HWY_AVX2
+constexpr int kDecodeHeads = 4;
 constexpr size_t kDecodeVecs = 2;
 #else
-constexpr size_t kDecodeVecs = 4;
+constexpr int kDecodeHeads = 2;
+constexpr size_t kDecodeVecs = 8;
 #endif
 // K rows per step of the decode scores: 4 rows x 4 heads = 16 accumulators + 4 K vectors +
 // 4 query vectors = 24 of 32 registers; 2 x 4 = 8 + 2 + 4 = 14 of 16 on SSE4/AVX2. Each K
@@ -82,6 +87,41 @@ struct KvF16 {
 #endif
 
 // ------------------------------------------------------------------------------------------
+// Softmax exponential.
+
+// 2^x for x in [-125, 64] (smaller x, -inf included, clamps to 2^-125, which weighs nothing
+// beside the row's largest weight of at least 1): x = n + f with n = round(x) and f in
+// [-0.5, 0.5] exact, 2^f from a degree-6 polynomial fitted for this code, 2^n added to the
+// exponent field. Largest relative error over the test's 221k points: 1.28 x 2^-24 with fused
+// multiply-adds, 1.61 x 2^-24 without (SSE4, scalar). 13 vector instructions where hn::Exp
+// takes about 22 (it handles any sign and range).
+HWY_INLINE VF Exp2Bounded(DF d, VF x) {
+  const hn::RebindToSigned<DF> di;
+  x = hn::Max(x, hn::Set(d, -125.0f));
+  const VF n = hn::Round(x);
+  const VF f = hn::Sub(x, n);
+  VF p = hn::Set(d, 1.534580078e-4f);
+  p = hn::MulAdd(p, f, hn::Set(d, 1.339993090e-3f));
+  p = hn::MulAdd(p, f, hn::Set(d, 9.618489072e-3f));
+  p = hn::MulAdd(p, f, hn::Set(d, 5.550328642e-2f));
+  p = hn::MulAdd(p, f, hn::Set(d, 2.402264625e-1f));
+  p = hn::MulAdd(p, f, hn::Set(d, 6.931471825e-1f));
+  p = hn::MulAdd(p, f, hn::Set(d, 1.0f));
+  const auto e = hn::ShiftLeft<23>(hn::ConvertTo(di, n));
+  return hn::BitCast(d, hn::Add(hn::BitCast(di, p), e));
+}
+
+// Both online softmaxes let a row's reference max lag its true max by up to this much (log2
+// units): weights 2^(s - m) stay below 2^kSoftmaxSlack, far inside Exp2Bounded's range and
+// f32's, and the max moves (a cross-lane reduction and a rescale) only on a real rise.
+constexpr float kSoftmaxSlack = 8.0f;
+
+// Both softmaxes compute e^(s / sqrt(D)) as 2^(s c): c = log2(e) / sqrt(D), rounded once.
+inline float SoftmaxExp2Scale(int64_t head_dim) {
+  return static_cast<float>(1.4426950408889634 / std::sqrt(static_cast<double>(head_dim)));
+}
+
+// ------------------------------------------------------------------------------------------
 // Decode.
 
 // Scratch layout of one decode thread (floats, each part 64-byte aligned).
@@ -113,26 +153,31 @@ inline DecodeScratch CarveDecodeScratch(const AttnDecodeDims& dims, float* base)
   return s;
 }
 
+#if HWY_TARGET != HWY_SCALAR
+// Each 128-bit block of the result holds the sums of that block's lanes of v0, v1, v2, v3, in
+// that order: two interleave-add steps (~9 instructions for four vectors, where one
+// SumOfLanes per vector costs a full shuffle-and-add tree each, ~9 instructions on AVX-512).
+HWY_INLINE VF BlockSums4(DF d, VF v0, VF v1, VF v2, VF v3) {
+  const hn::Repartition<uint64_t, DF> d64;
+  // Per block: (v0[0]+v0[2], v1[0]+v1[2], v0[1]+v0[3], v1[1]+v1[3]), likewise v2, v3.
+  const VF s01 = hn::Add(hn::InterleaveLower(d, v0, v1), hn::InterleaveUpper(d, v0, v1));
+  const VF s23 = hn::Add(hn::InterleaveLower(d, v2, v3), hn::InterleaveUpper(d, v2, v3));
+  const auto w01 = hn::BitCast(d64, s01);
+  const auto w23 = hn::BitCast(d64, s23);
+  return hn::Add(hn::BitCast(d, hn::InterleaveLower(d64, w01, w23)),
+                 hn::BitCast(d, hn::InterleaveUpper(d64, w01, w23)));
+}
+#endif
+
 // out[i] = sum of the lanes of v_i, i = 0..3: the horizontal sums each decode score needs
-// (row-major K puts head_dim along the lanes). One SumOfLanes per score costs a full
-// shuffle-and-add tree each (~9 instructions on AVX-512); here two interleave-add steps
-// leave each 128-bit block holding partial sums of all four vectors, and the blocks are then
-// added as 4-lane vectors: ~4 instructions per score. Needs whole 128-bit blocks (and a
-// bounded vector length for the block buffer): other targets reduce one vector at a time.
+// (row-major K puts head_dim along the lanes). BlockSums4, then the blocks are added as
+// 4-lane vectors: ~4 instructions per score. Needs whole 128-bit blocks (and a bounded vector
+// length for the block buffer): other targets reduce one vector at a time.
 HWY_INLINE void SumOfLanes4(DF d, VF v0, VF v1, VF v2, VF v3, float* HWY_RESTRICT out) {
 #if HWY_TARGET != HWY_SCALAR && HWY_MAX_BYTES <= 256
   if (hn::Lanes(d) >= 4) {
-    const hn::Repartition<uint64_t, DF> d64;
-    // Per block: (v0[0]+v0[2], v1[0]+v1[2], v0[1]+v0[3], v1[1]+v1[3]), likewise v2, v3.
-    const VF s01 = hn::Add(hn::InterleaveLower(d, v0, v1), hn::InterleaveUpper(d, v0, v1));
-    const VF s23 = hn::Add(hn::InterleaveLower(d, v2, v3), hn::InterleaveUpper(d, v2, v3));
-    const auto w01 = hn::BitCast(d64, s01);
-    const auto w23 = hn::BitCast(d64, s23);
-    // Per block: partial sums of (v0, v1, v2, v3).
-    const VF sum = hn::Add(hn::BitCast(d, hn::InterleaveLower(d64, w01, w23)),
-                           hn::BitCast(d, hn::InterleaveUpper(d64, w01, w23)));
     HWY_ALIGN float blocks[HWY_MAX_BYTES / sizeof(float)];
-    hn::Store(sum, d, blocks);
+    hn::Store(BlockSums4(d, v0, v1, v2, v3), d, blocks);
     const hn::CappedTag<float, 4> d4;
     auto total = hn::Load(d4, blocks);
     for (size_t b = 4; b < hn::Lanes(d); b += 4) total = hn::Add(total, hn::Load(d4, blocks + b));
@@ -146,24 +191,41 @@ HWY_INLINE void SumOfLanes4(DF d, VF v0, VF v1, VF v2, VF v3, float* HWY_RESTRIC
   out[3] = hn::GetLane(hn::SumOfLanes(d, v3));
 }
 
-// Prefetches row t of the next tile of K and V: one tile (32 KiB) ahead, the memory stream
-// has its lines in flight before the loads need them, and the V tile, which DecodeAccumulate
-// walks a column block at a time (strided), is already in cache when it does.
+// Targets whose vector holds exactly kScoreRows 128-bit blocks: the 4 x kScoreRows score
+// sums of one DecodeScores step then leave the registers as a single vector in [row][head]
+// order, with block shuffles instead of a trip through memory (AVX-512: 16 sums in ~47
+// instructions, against ~100 with SumOfLanes4 and the scalar copies).
+#undef RP_DECODE_ROW_SUMS
+#if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL || HWY_TARGET == HWY_AVX2
+#define RP_DECODE_ROW_SUMS 1
+// u_r: BlockSums4 of row r's four heads. Result block r: the sum over u_r's blocks.
+HWY_INLINE VF RowSums(DF d, VF u0, VF u1, VF u2, VF u3) {
+#if HWY_TARGET == HWY_AVX2
+  (void)u2;
+  (void)u3;
+  return hn::Add(hn::ConcatLowerLower(d, u1, u0), hn::ConcatUpperUpper(d, u1, u0));
+#else
+  // Blocks (u0 b0+b1, u1 b0+b1, u0 b2+b3, u1 b2+b3), likewise u2, u3; then the halves.
+  const VF c01 =
+      hn::Add(hn::OddEvenBlocks(u1, u0), hn::SwapAdjacentBlocks(hn::OddEvenBlocks(u0, u1)));
+  const VF c23 =
+      hn::Add(hn::OddEvenBlocks(u3, u2), hn::SwapAdjacentBlocks(hn::OddEvenBlocks(u2, u3)));
+  return hn::Add(hn::ConcatLowerLower(d, c23, c01), hn::ConcatUpperUpper(d, c23, c01));
+#endif
+}
+#else
+#define RP_DECODE_ROW_SUMS 0
+#endif
+
+// Prefetches `bytes` from p into L1, a line at a time. Decode spreads its prefetches over the
+// work: each K row of a tile prefetches the same row of the next tile, and the last PV pass
+// over each V row the next tile's row. Issuing both K and V for the next tile in a burst from
+// the score loop (and walking V in column blocks) ran 12% slower at batch 8, ctx 8192, 2
+// threads (17.9 vs 15.8 ms, 5 interleaved runs), and slower in cache too.
 template <class T>
-HWY_INLINE void PrefetchRow(const T* k, const T* v, size_t row_bytes) {
-  const char* pk = reinterpret_cast<const char*>(k);
-  const char* pv = reinterpret_cast<const char*>(v);
-  size_t off = 0;
-  for (; off + 2 * kCacheLine <= row_bytes; off += 2 * kCacheLine) {
-    hwy::Prefetch(pk + off);
-    hwy::Prefetch(pv + off);
-    hwy::Prefetch(pk + off + kCacheLine);
-    hwy::Prefetch(pv + off + kCacheLine);
-  }
-  if (off < row_bytes) {
-    hwy::Prefetch(pk + off);
-    hwy::Prefetch(pv + off);
-  }
+HWY_INLINE void PrefetchBytes(const T* p, size_t bytes) {
+  const char* c = reinterpret_cast<const char*>(p);
+  for (size_t off = 0; off < bytes; off += kCacheLine) hwy::Prefetch(c + off);
 }
 
 // Accumulators of DecodeScores, row r and head g.
@@ -179,12 +241,11 @@ HWY_INLINE void PrefetchRow(const T* k, const T* v, size_t row_bytes) {
 // p[t * kG + g] = qs_g . K_t for kG query heads and nt rows (the [row][head] layout puts each
 // reduction's four sums side by side). Each K vector is loaded (and widened) once for all kG
 // heads and each query vector once for kScoreRows rows. Rows t < pf_rows also prefetch row t
-// of the next tile (pf_k, pf_v).
+// of the next K tile (pf_k).
 template <class Kv, int kG>
 HWY_INLINE void DecodeScores(DF d, const float* HWY_RESTRICT qs, size_t dim,
                              const typename Kv::T* HWY_RESTRICT k, size_t nt, float* HWY_RESTRICT p,
-                             const typename Kv::T* pf_k, const typename Kv::T* pf_v,
-                             size_t pf_rows) {
+                             const typename Kv::T* pf_k, size_t pf_rows) {
   const size_t lanes = hn::Lanes(d);
   const size_t row_bytes = dim * sizeof(typename Kv::T);
   const float* q0p = qs;
@@ -193,9 +254,7 @@ HWY_INLINE void DecodeScores(DF d, const float* HWY_RESTRICT qs, size_t dim,
   const float* q3p = kG > 3 ? qs + 3 * dim : qs;
   for (size_t t = 0; t < nt; t += kScoreRows) {
     const size_t rows = std::min(kScoreRows, nt - t);  // short last step repeats its last row
-    for (size_t r = t; r < t + rows && r < pf_rows; ++r) {
-      PrefetchRow(pf_k + r * dim, pf_v + r * dim, row_bytes);
-    }
+    for (size_t r = t; r < t + rows && r < pf_rows; ++r) PrefetchBytes(pf_k + r * dim, row_bytes);
     const typename Kv::T* k0p = k + t * dim;
     const typename Kv::T* k1p = rows > 1 ? k0p + dim : k0p;
     const typename Kv::T* k2p = rows > 2 ? k0p + 2 * dim : k1p;
@@ -214,6 +273,20 @@ HWY_INLINE void DecodeScores(DF d, const float* HWY_RESTRICT qs, size_t dim,
       const VF x3 = hn::LoadU(d, q3p + i);
       RP_SC_ACC(RP_SC_FMA)
     }
+#if RP_DECODE_ROW_SUMS
+    if (kG == 4 && i == dim && hn::Lanes(d) == 4 * kScoreRows) {
+      const VF u0 = BlockSums4(d, a00, a01, a02, a03);
+      const VF u1 = BlockSums4(d, a10, a11, a12, a13);
+      VF u2 = u0, u3 = u1;
+      if constexpr (kScoreRows > 2) {
+        u2 = BlockSums4(d, a20, a21, a22, a23);
+        u3 = BlockSums4(d, a30, a31, a32, a33);
+      }
+      // The score buffer has room for a whole step past a short last one (attention.cc).
+      hn::StoreU(RowSums(d, u0, u1, u2, u3), d, p + t * kG);
+      continue;
+    }
+#endif
     // sums[r * kG + g]: head g's score for row t + r.
     float sums[16];
     if constexpr (kG == 4) {
@@ -246,136 +319,186 @@ HWY_INLINE void DecodeScores(DF d, const float* HWY_RESTRICT qs, size_t dim,
 // Accumulators of DecodeColumns, head g and vector c.
 // clang-format off
 #define RP_DEC_ACC(M) \
-  M(0, 0) M(0, 1) M(0, 2) M(0, 3) M(1, 0) M(1, 1) M(1, 2) M(1, 3) \
-  M(2, 0) M(2, 1) M(2, 2) M(2, 3) M(3, 0) M(3, 1) M(3, 2) M(3, 3)
+  M(0, 0) M(0, 1) M(0, 2) M(0, 3) M(0, 4) M(0, 5) M(0, 6) M(0, 7) \
+  M(1, 0) M(1, 1) M(1, 2) M(1, 3) M(1, 4) M(1, 5) M(1, 6) M(1, 7) \
+  M(2, 0) M(2, 1) M(2, 2) M(2, 3) M(2, 4) M(2, 5) M(2, 6) M(2, 7) \
+  M(3, 0) M(3, 1) M(3, 2) M(3, 3) M(3, 4) M(3, 5) M(3, 6) M(3, 7)
+#define RP_DEC_VEC(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7)
 // clang-format on
 #define RP_DEC_LOAD(g, c)                                                     \
   VF acc##g##c = hn::Zero(d);                                                 \
-  if constexpr ((g) < kG && (c) < kV) {                                       \
+  if constexpr ((g) < kH && (c) < kV) {                                       \
     acc##g##c = hn::Mul(hn::LoadU(d, o##g + (c)*lanes), hn::Set(d, corr[g])); \
   }
+#define RP_DEC_V(c)      \
+  VF v##c = hn::Zero(d); \
+  if constexpr ((c) < kV) v##c = Kv::Load(d, v + (c)*lanes);
 #define RP_DEC_FMA(g, c) \
-  if constexpr ((g) < kG && (c) < kV) acc##g##c = hn::MulAdd(w##g, v##c, acc##g##c);
+  if constexpr ((g) < kH && (c) < kV) acc##g##c = hn::MulAdd(w##g, v##c, acc##g##c);
 #define RP_DEC_STORE(g, c) \
-  if constexpr ((g) < kG && (c) < kV) hn::StoreU(acc##g##c, d, o##g + (c)*lanes);
+  if constexpr ((g) < kH && (c) < kV) hn::StoreU(acc##g##c, d, o##g + (c)*lanes);
 
-// Columns [0, kV vectors) of acc_g = corr_g acc_g + sum_t p[t kG + g] V_t for kG heads (o_g:
-// the heads' accumulators at the first column, v: V at the first column). The rescale by
-// corr_g (the online softmax's exp(m_old - m_new)) rides on the accumulator loads. Each V
-// vector is loaded (and widened) once for all kG heads, each broadcast weight serves kV
-// vectors.
-template <class Kv, int kG, int kV>
+// Columns [0, kV vectors) of acc_g = corr_g acc_g + sum_t p[t kG + g] V_t for kH of a
+// block's kG heads (p and corr at the pass's first head, o_g: the heads' accumulators at the
+// first column, v: V at the first column). The rescale by corr_g (the online softmax's
+// 2^(m_old - m_new)) rides on the accumulator loads. Each V vector is loaded (and widened)
+// once for the kH heads, each broadcast weight serves kV vectors. Rows t < pf_rows prefetch
+// the same columns of row t at pf.
+template <class Kv, int kH, int kV, int kG>
 HWY_INLINE void DecodeColumns(DF d, const float* HWY_RESTRICT p, const float* corr,
                               const typename Kv::T* HWY_RESTRICT v, size_t nt, size_t dim,
-                              float* o0, float* o1, float* o2, float* o3) {
+                              float* o0, float* o1, float* o2, float* o3, const typename Kv::T* pf,
+                              size_t pf_rows) {
   const size_t lanes = hn::Lanes(d);
   RP_DEC_ACC(RP_DEC_LOAD)
   for (size_t t = 0; t < nt; ++t, v += dim, p += kG) {
-    const VF v0 = Kv::Load(d, v);
-    VF v1 = v0, v2 = v0, v3 = v0;
-    if constexpr (kV > 1) v1 = Kv::Load(d, v + lanes);
-    if constexpr (kV > 2) v2 = Kv::Load(d, v + 2 * lanes);
-    if constexpr (kV > 3) v3 = Kv::Load(d, v + 3 * lanes);
+    if (t < pf_rows) PrefetchBytes(pf + t * dim, kV * lanes * sizeof(typename Kv::T));
+    RP_DEC_VEC(RP_DEC_V)
     const VF w0 = hn::Set(d, p[0]);
-    const VF w1 = hn::Set(d, p[kG > 1 ? 1 : 0]);
-    const VF w2 = hn::Set(d, p[kG > 2 ? 2 : 0]);
-    const VF w3 = hn::Set(d, p[kG > 3 ? 3 : 0]);
+    const VF w1 = hn::Set(d, p[kH > 1 ? 1 : 0]);
+    const VF w2 = hn::Set(d, p[kH > 2 ? 2 : 0]);
+    const VF w3 = hn::Set(d, p[kH > 3 ? 3 : 0]);
     RP_DEC_ACC(RP_DEC_FMA)
   }
   RP_DEC_ACC(RP_DEC_STORE)
 }
 
 #undef RP_DEC_ACC
+#undef RP_DEC_VEC
 #undef RP_DEC_LOAD
+#undef RP_DEC_V
 #undef RP_DEC_FMA
 #undef RP_DEC_STORE
 
-// acc_g = corr_g acc_g + sum_t p[t kG + g] V_t for kG heads, kDecodeVecs vectors of head_dim
-// at a time, then single vectors, then a scalar tail.
+// acc_g = corr_g acc_g + sum_t p[t kG + g] V_t for kG heads, in passes of kH =
+// min(kDecodeHeads, kG) heads; per pass kDecodeVecs vectors of head_dim at a time, then
+// single vectors, then a scalar tail. The last pass prefetches rows [0, pf_rows) of the next
+// V tile (pf_v), after the earlier passes have re-read this tile from L1.
 template <class Kv, int kG>
 HWY_INLINE void DecodeAccumulate(DF d, const float* HWY_RESTRICT p, const float* corr,
                                  const typename Kv::T* HWY_RESTRICT v, size_t nt, size_t dim,
-                                 float* HWY_RESTRICT acc) {
+                                 float* HWY_RESTRICT acc, const typename Kv::T* pf_v,
+                                 size_t pf_rows) {
+  constexpr int kH = kG < kDecodeHeads ? kG : kDecodeHeads;
   const size_t lanes = hn::Lanes(d);
-  float* o0 = acc;
-  float* o1 = kG > 1 ? acc + dim : acc;
-  float* o2 = kG > 2 ? acc + 2 * dim : acc;
-  float* o3 = kG > 3 ? acc + 3 * dim : acc;
-  size_t i = 0;
-  for (; i + kDecodeVecs * lanes <= dim; i += kDecodeVecs * lanes) {
-    DecodeColumns<Kv, kG, kDecodeVecs>(d, p, corr, v + i, nt, dim, o0 + i, o1 + i, o2 + i, o3 + i);
-  }
-  for (; i + lanes <= dim; i += lanes) {
-    DecodeColumns<Kv, kG, 1>(d, p, corr, v + i, nt, dim, o0 + i, o1 + i, o2 + i, o3 + i);
-  }
-  for (; i < dim; ++i) {  // head_dim not a multiple of the vector length
-    float sum[4];
-    for (int g = 0; g < kG; ++g) sum[g] = acc[static_cast<size_t>(g) * dim + i] * corr[g];
-    const typename Kv::T* e = v + i;
-    for (size_t t = 0; t < nt; ++t, e += dim) {
-      const float x = Kv::Scalar(e);
-      for (int g = 0; g < kG; ++g) sum[g] += p[t * kG + static_cast<size_t>(g)] * x;
+  for (int g = 0; g < kG; g += kH) {
+    float* o0 = acc + static_cast<size_t>(g) * dim;
+    float* o1 = kH > 1 ? o0 + dim : o0;
+    float* o2 = kH > 2 ? o0 + 2 * dim : o0;
+    float* o3 = kH > 3 ? o0 + 3 * dim : o0;
+    const float* pg = p + g;
+    const float* cg = corr + g;
+    const size_t pf = g + kH >= kG ? pf_rows : 0;
+    size_t i = 0;
+    for (; i + kDecodeVecs * lanes <= dim; i += kDecodeVecs * lanes) {
+      DecodeColumns<Kv, kH, kDecodeVecs, kG>(d, pg, cg, v + i, nt, dim, o0 + i, o1 + i, o2 + i,
+                                             o3 + i, pf ? pf_v + i : nullptr, pf);
     }
-    for (int g = 0; g < kG; ++g) acc[static_cast<size_t>(g) * dim + i] = sum[g];
+    for (; i + lanes <= dim; i += lanes) {
+      DecodeColumns<Kv, kH, 1, kG>(d, pg, cg, v + i, nt, dim, o0 + i, o1 + i, o2 + i, o3 + i,
+                                   pf ? pf_v + i : nullptr, pf);
+    }
+    for (; i < dim; ++i) {  // head_dim not a multiple of the vector length
+      float sum[4];
+      for (int h = 0; h < kH; ++h) sum[h] = o0[static_cast<size_t>(h) * dim + i] * cg[h];
+      const typename Kv::T* e = v + i;
+      for (size_t t = 0; t < nt; ++t, e += dim) {
+        const float x = Kv::Scalar(e);
+        for (int h = 0; h < kH; ++h) sum[h] += pg[t * kG + static_cast<size_t>(h)] * x;
+      }
+      for (int h = 0; h < kH; ++h) o0[static_cast<size_t>(h) * dim + i] = sum[h];
+    }
+  }
+}
+
+// Per-head sums of v whose lane j belongs to head j % kG: out[g] += sum. With whole 128-bit
+// blocks the blocks are added as 4-lane vectors first (kG divides 4); otherwise one masked
+// reduction per head.
+template <int kG>
+HWY_INLINE void AddHeadSums(DF d, VF v, float* HWY_RESTRICT out) {
+#if HWY_TARGET != HWY_SCALAR && HWY_MAX_BYTES <= 256
+  if (hn::Lanes(d) % 4 == 0) {
+    HWY_ALIGN float blocks[HWY_MAX_BYTES / sizeof(float)];
+    hn::Store(v, d, blocks);
+    float b[4] = {blocks[0], blocks[1], blocks[2], blocks[3]};
+    for (size_t i = 4; i < hn::Lanes(d); i += 4) {
+      for (size_t j = 0; j < 4; ++j) b[j] += blocks[i + j];
+    }
+    for (size_t j = 0; j < 4; ++j) out[j % kG] += b[j];
+    return;
+  }
+#endif
+  const hn::RebindToUnsigned<DF> du;
+  const auto head = hn::And(hn::Iota(du, 0), hn::Set(du, static_cast<uint32_t>(kG - 1)));
+  for (int g = 0; g < kG; ++g) {
+    const auto mine = hn::RebindMask(d, hn::Eq(head, hn::Set(du, static_cast<uint32_t>(g))));
+    out[g] += hn::GetLane(hn::SumOfLanes(d, hn::IfThenElseZero(mine, v)));
   }
 }
 
 // Online softmax step over one tile for kG heads, scores in the [row][head] layout (nt kG
-// values; element j belongs to head j % kG). Scores become weights exp(s - m_new) in place;
-// each head's running max and sum move; corr[g] = exp(m_old - m_new) is left for
-// DecodeAccumulate to rescale the accumulators with. Vector lanes map to heads by lane % kG
-// (a vector starts at a multiple of its lane count, which kG divides), so the per-head max
-// and sum are masked reductions, one per head per tile.
+// values; element j belongs to head j % kG) and in log2 units (the queries carry c, see
+// SoftmaxExp2Scale). Scores become weights 2^(s - m) in place and each head's sum l moves. As
+// in flash, the reference max m of a head moves only when a score passes it by more than
+// kSoftmaxSlack, so weights stay below 2^kSoftmaxSlack and most tiles neither reduce the max
+// across lanes nor rescale: corr[g] = 2^(m_old - m_new), left for DecodeAccumulate, is then 1.
+// Vector lanes map to heads by lane % kG (a vector starts at a multiple of its lane count,
+// which kG divides).
 template <int kG>
 HWY_INLINE void DecodeSoftmax(DF d, float* HWY_RESTRICT p, size_t nt, float* m, float* l,
                               float* corr) {
   const size_t lanes = hn::Lanes(d);
   const size_t n = nt * kG;
-  float m_new[4], sum[4];
-  for (int g = 0; g < kG; ++g) {
-    m_new[g] = m[g];
-    sum[g] = 0.0f;
-  }
-  size_t vec_end = 0;
-  if (lanes % kG == 0) {
-    vec_end = n / lanes * lanes;
-    const hn::RebindToUnsigned<DF> du;
-    const auto head = hn::And(hn::Iota(du, 0), hn::Set(du, static_cast<uint32_t>(kG - 1)));
-    VF vmax = hn::Set(d, kNegInf);
-    for (size_t j = 0; j < vec_end; j += lanes) vmax = hn::Max(vmax, hn::LoadU(d, p + j));
-    VF vm = hn::Zero(d);
-    for (int g = 0; g < kG; ++g) {
+  const size_t vec_end = lanes % kG == 0 ? n / lanes * lanes : 0;
+  const hn::RebindToUnsigned<DF> du;
+  const auto head = hn::And(hn::Iota(du, 0), hn::Set(du, static_cast<uint32_t>(kG - 1)));
+  const auto pattern = [&](const float* x) {  // lane j: x[j % kG]
+    VF v = hn::Set(d, x[0]);
+    for (int g = 1; g < kG; ++g) {
       const auto mine = hn::RebindMask(d, hn::Eq(head, hn::Set(du, static_cast<uint32_t>(g))));
-      const float mx =
-          hn::GetLane(hn::MaxOfLanes(d, hn::IfThenElse(mine, vmax, hn::Set(d, kNegInf))));
-      m_new[g] = std::max(m_new[g], mx);
+      v = hn::IfThenElse(mine, hn::Set(d, x[g]), v);
+    }
+    return v;
+  };
+  float limit[4];
+  for (int g = 0; g < kG; ++g) {
+    corr[g] = 1.0f;
+    limit[g] = m[g] + kSoftmaxSlack;
+  }
+  VF vmax = hn::Set(d, kNegInf);
+  for (size_t j = 0; j < vec_end; j += lanes) vmax = hn::Max(vmax, hn::LoadU(d, p + j));
+  bool rise = vec_end > 0 && !hn::AllFalse(d, hn::Gt(vmax, pattern(limit)));
+  for (size_t j = vec_end; j < n; ++j) rise |= p[j] > limit[j % kG];
+  if (rise) {
+    float m_new[4];
+    for (int g = 0; g < kG; ++g) {
+      m_new[g] = m[g];
+      if (vec_end > 0) {
+        const auto mine = hn::RebindMask(d, hn::Eq(head, hn::Set(du, static_cast<uint32_t>(g))));
+        m_new[g] = std::max(m_new[g], hn::GetLane(hn::MaxOfLanes(
+                                          d, hn::IfThenElse(mine, vmax, hn::Set(d, kNegInf)))));
+      }
     }
     for (size_t j = vec_end; j < n; ++j) m_new[j % kG] = std::max(m_new[j % kG], p[j]);
     for (int g = 0; g < kG; ++g) {
-      const auto mine = hn::RebindMask(d, hn::Eq(head, hn::Set(du, static_cast<uint32_t>(g))));
-      vm = hn::IfThenElse(mine, hn::Set(d, m_new[g]), vm);
+      corr[g] = m[g] == kNegInf ? 0.0f : std::exp2(m[g] - m_new[g]);
+      l[g] *= corr[g];
+      m[g] = m_new[g];
     }
+  }
+  if (vec_end > 0) {
+    const VF vm = pattern(m);
     VF vsum = hn::Zero(d);
     for (size_t j = 0; j < vec_end; j += lanes) {
-      const VF e = hn::Exp(d, hn::Sub(hn::LoadU(d, p + j), vm));
+      const VF e = Exp2Bounded(d, hn::Sub(hn::LoadU(d, p + j), vm));
       hn::StoreU(e, d, p + j);
       vsum = hn::Add(vsum, e);
     }
-    for (int g = 0; g < kG; ++g) {
-      const auto mine = hn::RebindMask(d, hn::Eq(head, hn::Set(du, static_cast<uint32_t>(g))));
-      sum[g] = hn::GetLane(hn::SumOfLanes(d, hn::IfThenElseZero(mine, vsum)));
-    }
-  } else {
-    for (size_t j = 0; j < n; ++j) m_new[j % kG] = std::max(m_new[j % kG], p[j]);
+    AddHeadSums<kG>(d, vsum, l);
   }
   for (size_t j = vec_end; j < n; ++j) {  // the part no whole vector covers
-    p[j] = std::exp(p[j] - m_new[j % kG]);
-    sum[j % kG] += p[j];
-  }
-  for (int g = 0; g < kG; ++g) {
-    corr[g] = m[g] == kNegInf ? 0.0f : std::exp(m[g] - m_new[g]);
-    l[g] = l[g] * corr[g] + sum[g];
-    m[g] = m_new[g];
+    p[j] = std::exp2(p[j] - m[j % kG]);
+    l[j % kG] += p[j];
   }
 }
 
@@ -386,9 +509,9 @@ HWY_INLINE void DecodeTileBlock(DF d, const DecodeScratch& s, size_t g0, size_t 
                                 const typename Kv::T* pf_k, const typename Kv::T* pf_v,
                                 size_t pf_rows) {
   float corr[4];
-  DecodeScores<Kv, kG>(d, s.qs + g0 * dim, dim, k, nt, s.scores, pf_k, pf_v, pf_rows);
+  DecodeScores<Kv, kG>(d, s.qs + g0 * dim, dim, k, nt, s.scores, pf_k, pf_rows);
   DecodeSoftmax<kG>(d, s.scores, nt, s.m + g0, s.l + g0, corr);
-  DecodeAccumulate<Kv, kG>(d, s.scores, corr, v, nt, dim, s.acc + g0 * dim);
+  DecodeAccumulate<Kv, kG>(d, s.scores, corr, v, nt, dim, s.acc + g0 * dim, pf_v, pf_rows);
 }
 
 // All query heads of the group over one tile, kDecodeGroupBlock at a time; the first block
@@ -437,7 +560,7 @@ void DecodeUnit(const AttnDecodeData& a, const DecodeScratch& s, int64_t b, int6
   const size_t dim = static_cast<size_t>(dims.head_dim);
   const size_t group = static_cast<size_t>(dims.group());
   const size_t tile_rows = static_cast<size_t>(DecodeTileRows(dims));
-  const float scale = 1.0f / std::sqrt(static_cast<float>(dims.head_dim));
+  const float scale = SoftmaxExp2Scale(dims.head_dim);  // scores in log2 units
   const int64_t h0 = kvh * dims.group();
   const float* q = a.q + (b * dims.heads + h0) * dims.head_dim;
   for (size_t i = 0; i < group * dim; ++i) {
@@ -527,8 +650,8 @@ inline void AttnDecodeImpl(const AttnDecodeData& a) {
       }
     }
     if (splits > 1) {
-      // Merge the pieces of each query head: out = sum_s e^(m_s - M) acc_s /
-      // sum_s e^(m_s - M) l_s with M the largest piece max.
+      // Merge the pieces of each query head: out = sum_s 2^(m_s - M) acc_s /
+      // sum_s 2^(m_s - M) l_s with M the largest piece max (log2 units).
 #pragma omp barrier
       int64_t h0, h1;
       StaticRange(dims.batch * dims.heads, nth, tid, &h0, &h1);
@@ -548,7 +671,7 @@ inline void AttnDecodeImpl(const AttnDecodeData& a) {
         for (int64_t p = 0; p < splits; ++p) {
           const float* part =
               a.partials + static_cast<size_t>(pair * splits + p) * partial_floats + g * (dim + 2);
-          const float c = std::exp(part[0] - mx);
+          const float c = std::exp2(part[0] - mx);  // maxes in log2 units
           sum += c * part[1];
           for (size_t i = 0; i < dim; ++i) out[i] += c * part[2 + i];
         }
@@ -687,33 +810,6 @@ inline void PackKeyTile(const AttnPrefillData& a, const PrefillLayout& lay, int6
   }
 }
 
-// 2^x for x in [-125, 64] (smaller x, -inf included, clamps to 2^-125, which weighs nothing
-// beside the row's largest weight of at least 1): x = n + f with n = round(x) and f in
-// [-0.5, 0.5] exact, 2^f from a degree-6 polynomial fitted for this code, 2^n added to the
-// exponent field. Largest relative error over the test's 221k points: 1.28 x 2^-24 with fused
-// multiply-adds, 1.61 x 2^-24 without (SSE4, scalar). 13 vector instructions where hn::Exp
-// takes about 22 (it handles any sign and range).
-HWY_INLINE VF Exp2Bounded(DF d, VF x) {
-  const hn::RebindToSigned<DF> di;
-  x = hn::Max(x, hn::Set(d, -125.0f));
-  const VF n = hn::Round(x);
-  const VF f = hn::Sub(x, n);
-  VF p = hn::Set(d, 1.534580078e-4f);
-  p = hn::MulAdd(p, f, hn::Set(d, 1.339993090e-3f));
-  p = hn::MulAdd(p, f, hn::Set(d, 9.618489072e-3f));
-  p = hn::MulAdd(p, f, hn::Set(d, 5.550328642e-2f));
-  p = hn::MulAdd(p, f, hn::Set(d, 2.402264625e-1f));
-  p = hn::MulAdd(p, f, hn::Set(d, 6.931471825e-1f));
-  p = hn::MulAdd(p, f, hn::Set(d, 1.0f));
-  const auto e = hn::ShiftLeft<23>(hn::ConvertTo(di, n));
-  return hn::BitCast(d, hn::Add(hn::BitCast(di, p), e));
-}
-
-// The prefill softmax computes e^(s / sqrt(D)) as 2^(s c): c = log2(e) / sqrt(D), rounded once.
-inline float PrefillExpScale(int64_t head_dim) {
-  return static_cast<float>(1.4426950408889634 / std::sqrt(static_cast<double>(head_dim)));
-}
-
 // Lanes of the vector at t that are causal when the first `valid` of the tile are.
 HWY_INLINE hn::Mask<DF> CausalLanes(DF d, int64_t valid, size_t t) {
   const int64_t left = valid - static_cast<int64_t>(t);
@@ -722,10 +818,9 @@ HWY_INLINE hn::Mask<DF> CausalLanes(DF d, int64_t valid, size_t t) {
 
 // Online softmax for one query row over a key tile of n (= key_tile) raw scores of which the
 // first `valid` are causal; scores become weights 2^((s - m) c) with c = log2(e)/sqrt(dim).
-// The row's reference max m moves only when a score passes it by more than kFlashSlack / c,
-// so weights stay below 2^kFlashSlack and most tiles neither reduce the max across lanes nor
+// The row's reference max m moves only when a score passes it by more than kSoftmaxSlack / c,
+// so weights stay below 2^kSoftmaxSlack and most tiles neither reduce the max across lanes nor
 // rescale the accumulator; the row sum lives in one vector `lv` and is reduced once per block.
-constexpr float kFlashSlack = 8.0f;
 HWY_INLINE void FlashRow(DF d, float* HWY_RESTRICT s, int64_t valid, size_t n, float c, float slack,
                          float* m, float* HWY_RESTRICT lv, float* HWY_RESTRICT o, size_t dp) {
   const size_t lanes = hn::Lanes(d);
@@ -777,8 +872,8 @@ inline void FlashBlock(DF d, const AttnPrefillData& a, const PrefillLayout& lay,
   const int64_t i0 = qb * kPrefillQueryBlock;
   const size_t nr = static_cast<size_t>(std::min(kPrefillQueryBlock, dims.tokens - i0));
   const size_t lanes = hn::Lanes(d);
-  const float c = PrefillExpScale(dims.head_dim);
-  const float slack = kFlashSlack / c;
+  const float c = SoftmaxExp2Scale(dims.head_dim);
+  const float slack = kSoftmaxSlack / c;
   const float* q = a.q + (h * dims.tokens + i0) * dims.head_dim;
   const float* kt = a.kt + static_cast<size_t>(kvh) * dim * tp;  // key tile t at t * dim * bk
   const float* vp = a.vp + static_cast<size_t>(kvh) * tp * dp;
@@ -841,7 +936,7 @@ inline void NaiveHead(DF d, const AttnPrefillData& a, const PrefillLayout& lay, 
   const size_t bq = static_cast<size_t>(kPrefillQueryBlock);
   const size_t tokens = static_cast<size_t>(dims.tokens);
   const int64_t kvh = h / dims.group();
-  const float c = PrefillExpScale(dims.head_dim);
+  const float c = SoftmaxExp2Scale(dims.head_dim);
   const float* q = a.q + h * dims.tokens * dims.head_dim;
   const float* kt = a.kt + static_cast<size_t>(kvh) * dim * tp;  // key tile t at t * dim * bk
   const float* vp = a.vp + static_cast<size_t>(kvh) * tp * dp;

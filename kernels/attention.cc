@@ -31,6 +31,7 @@ AttnBlocking AttnBlockingEntry() {
   b.lanes = static_cast<int64_t>(attn::hn::Lanes(attn::DF()));
   b.score_rows = static_cast<int64_t>(attn::kScoreRows);
   b.pv_columns = static_cast<int64_t>(attn::kDecodeVecs) * b.lanes;
+  b.pv_heads = attn::kDecodeHeads;
   b.micro_columns = static_cast<int64_t>(attn::kMicroVecs) * b.lanes;
   return b;
 }
@@ -283,15 +284,15 @@ AttnReferenceRow AttnPrefillReference(const AttnPrefillDims& dims, const float* 
 // attn_decode. Flops: per (batch, query head) and cached token, q.k (2 D: a multiply-add is
 // 2 flops), p v (2 D), subtract the max and add to the sum (2); per head, scale q (D) and
 // normalise the output (D). exp() is one evaluation per score, listed separately and not
-// counted as flops (Highway's Exp is ~20 vector instructions: counting it would inflate the
-// flop rate of what is a bandwidth-bound kernel). Compulsory bytes: q, K, V, out once.
+// counted as flops (Exp2Bounded is 13 vector instructions: counting it would inflate the flop
+// rate of what is a bandwidth-bound kernel). Compulsory bytes: q, K, V, out once.
 // Traffic: the whole working set lives where ResidentLevel puts it between runs, and every
 // byte of it crosses each level out to there once per run (K and V are read once per
 // (batch, KV head), not once per query head: that is GQA's saving). L1 counts the loads and
-// stores the loops issue: K and V once per block of kDecodeGroupBlock query heads (the tile
-// stays in L1), the scaled query per K row, each score written, read for the max, read and
-// written by the exponential and broadcast once per two V vectors, and the accumulator
-// loaded and stored once per tile.
+// stores the loops issue: K once per block of kDecodeGroupBlock query heads and V once per PV
+// pass of pv_heads of them (the tile stays in L1), the scaled query per K row, each score
+// written, read for the max, read and written by the exponential and broadcast once per PV
+// column step, and the accumulator loaded and stored once per tile.
 WorkModel AttnDecodeModel(const AttnDecodeDims& dims, const ModelContext& ctx) {
   const double B = static_cast<double>(dims.batch), H = static_cast<double>(dims.heads);
   const double Hkv = static_cast<double>(dims.kv_heads), D = static_cast<double>(dims.head_dim);
@@ -309,7 +310,12 @@ WorkModel AttnDecodeModel(const AttnDecodeDims& dims, const ModelContext& ctx) {
 
   const AttnBlocking blk = ModelBlocking();
   const int64_t g = dims.group();
+  // Head blocks of 4, then 2, then 1 (DecodeTile): K is read once per block, V once per PV
+  // pass of min(pv_heads, block) heads.
   const double passes = static_cast<double>(g / 4 + (g % 4) / 2 + (g % 2));
+  const auto v_passes_of = [&](int64_t block) { return block / std::min(blk.pv_heads, block); };
+  const double v_passes =
+      static_cast<double>((g / 4) * v_passes_of(4) + ((g % 4) / 2) * v_passes_of(2) + (g % 2));
   const int splits = static_cast<int>(DecodeSplits(dims, ctx.threads));
   const double rows = static_cast<double>(DecodeTileRows(dims));
   const double tiles = B * Hkv * splits * std::ceil(C / splits / rows);
@@ -319,7 +325,7 @@ WorkModel AttnDecodeModel(const AttnDecodeDims& dims, const ModelContext& ctx) {
   const double full_blocks = std::floor(D / static_cast<double>(blk.pv_columns));
   const double col_steps =
       full_blocks + std::ceil((D - full_blocks * static_cast<double>(blk.pv_columns)) / lanes);
-  const double kv_l1 = kv_bytes * passes;
+  const double kv_l1 = kv_bytes / 2.0 * (passes + v_passes);
   const double q_l1 = B * H * C * D * 4.0 / static_cast<double>(blk.score_rows);
   // Per score: stored, loaded for the max, loaded and stored by exp, broadcast per PV step.
   const double score_l1 = B * H * C * 4.0 * (4.0 + col_steps);
@@ -337,9 +343,10 @@ WorkModel AttnDecodeModel(const AttnDecodeDims& dims, const ModelContext& ctx) {
           "out",
           q_bytes, kv_bytes, G),
       DescribeStream("working set", w.compulsory_bytes, level) + " once per run",
-      Fmt("L1: K,V loaded %.0f times (once per block of 4 query heads) + q per step of K rows "
-          "(%.4g B) + scores and weights (%.4g B)",
-          passes, q_l1, score_l1) +
+      Fmt("L1: K loaded %.0f times (once per block of 4 query heads), V %.0f times (once per "
+          "PV pass of up to %.0f heads)",
+          passes, v_passes, static_cast<double>(blk.pv_heads)) +
+          Fmt(" + q per step of K rows (%.4g B) + scores and weights (%.4g B)", q_l1, score_l1) +
           Fmt(" + accumulators (%.4g B) + q, out, split partials (%.4g B)", acc_l1, edge_l1),
   };
   return w;

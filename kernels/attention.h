@@ -41,9 +41,10 @@ struct AttnDecodeDims {
 // block (2 x 4 heads x 128 x 4 B = 4 KiB at head_dim 128). Every query block reads the tile
 // from L1 after the first brought it in from memory.
 inline constexpr int64_t kDecodeTileBytes = 16 * 1024;
-// Query heads sharing a KV head that one pass over a K/V tile serves: 4 score accumulators and,
-// for V, 4 heads x 2 vectors = 8 accumulators plus 2 V vectors and 4 broadcasts (14 registers,
-// within the 16 of SSE4/AVX2). A larger group takes ceil(group / 4) passes over the L1 tile.
+// Query heads sharing a KV head that one score pass over a K tile serves (4 rows x 4 heads = 16
+// accumulators with 32 registers, 2 x 4 with 16). A larger group takes ceil(group / 4) passes
+// over the L1 tile. The PV side serves them in passes of its own (kDecodeHeads in
+// attention-inl.h: 2 heads where 32 registers hold 2 x 8 accumulators, else 4).
 inline constexpr int64_t kDecodeGroupBlock = 4;
 // A (batch, KV head) pair's ctx is split into at most this many pieces for parallelism, and no
 // piece is shorter than kDecodeMinSplitRows rows (below that the final merge would cost more
@@ -158,6 +159,7 @@ struct AttnBlocking {
   int64_t lanes = 1;          // f32 lanes per vector
   int64_t score_rows = 1;     // decode: K rows per score step
   int64_t pv_columns = 1;     // decode: head_dim columns per PV step
+  int64_t pv_heads = 1;       // decode: query heads per PV pass over a V tile
   int64_t micro_columns = 1;  // prefill: columns of a micro-tile
 };
 AttnBlocking AttnTargetBlocking(int64_t target);

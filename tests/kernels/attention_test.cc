@@ -202,6 +202,45 @@ TEST(AttnDecode, F16CacheBothPathsOnEveryTarget) {
   }
 }
 
+TEST(AttnDecode, FollowsARisingMaxOnEveryTarget) {
+  // Scores that climb along the cache move each head's max: over the whole context by 150, 60
+  // or 15 (scaled units), that is by about 11, 5 or 1 log2 units per 32-row tile at head_dim
+  // 128 and 4x that at head_dim 24 (170-row tiles). Against the slack of 8 log2 units the
+  // reference max then moves in most tiles, in every other one, or rarely, so the rescale of
+  // the accumulators and sums and, on 2 threads, the merge of the split pieces all take part.
+  for (const int64_t target : Targets()) {
+    const int64_t L = Lanes(target);
+    for (const double rise : {150.0, 60.0, 15.0}) {
+      for (const AttnDecodeDims& shape :
+           {Decode(1, 4, 1, 128, 600, 32), Decode(1, 6, 3, 24, 600, 32),
+            Decode(1, 3, 3, L + 1, 600, 32), Decode(1, 8, 2, 128, 600, 16)}) {
+        for (const int threads : {1, 2}) {
+          DecodeBuffers buf(shape, threads, 0);
+          const AttnDecodeDims& d = shape;
+          const double root = std::sqrt(static_cast<double>(d.head_dim));
+          for (size_t i = 0; i < buf.q.size(); ++i) buf.q[i] = 1.0f + 0.1f * Value(i, 7);
+          for (int64_t kvh = 0; kvh < d.kv_heads; ++kvh) {
+            for (int64_t j = 0; j < d.ctx; ++j) {
+              const double score = rise * static_cast<double>(j) / static_cast<double>(d.ctx - 1);
+              for (int64_t c = 0; c < d.head_dim; ++c) {
+                const auto at = static_cast<size_t>((kvh * d.ctx + j) * d.head_dim + c);
+                const auto x = static_cast<float>(score / root * (1.0 + 0.1 * Value(at, 8)));
+                if (d.kv_bits == 16) {
+                  buf.k16[at] = F32ToF16(x);
+                } else {
+                  buf.k32[at] = x;
+                }
+              }
+            }
+          }
+          RunAttnDecode(target, buf.data);
+          EXPECT_LE(buf.WorstError(), 1.0) << Describe(d, threads, target) << " rise " << rise;
+        }
+      }
+    }
+  }
+}
+
 TEST(AttnDecode, SplitContextMergesPieces) {
   // One (batch, KV head) pair and several threads: ctx is split and merged.
   const AttnDecodeDims mqa = Decode(1, 4, 1, 20, 1031, 32);
