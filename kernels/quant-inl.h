@@ -139,6 +139,11 @@ struct DecodeQ4_0 {
     const size_t half = kDecodeUnit / 2 / hn::Lanes(df);  // sub-vectors per nibble half
     const bool high = v >= half;
     const auto bytes = Widen(df, unit, high ? v - half : v);
+    if constexpr (kTable && hn::MaxLanes(DF()) == 16) {
+      const auto table = Table(df, unit);
+      return high ? hn::TableLookupLanes(table, hn::IndicesFromVec(df, hn::ShiftRight<4>(bytes)))
+                  : LookupLowNibbles(df, table, bytes);
+    }
     return Lookup(df, unit, high ? hn::ShiftRight<4>(bytes) : LowNibbles(df, bytes));
   }
 
@@ -147,8 +152,8 @@ struct DecodeQ4_0 {
     if constexpr (kTable && hn::MaxLanes(DF()) == 16) {
       // One widen and one table serve both halves.
       const auto bytes = Widen(df, unit, 0);
-      const auto table = hn::Mul(hn::Iota(df, -8.0f), hn::Set(df, f16[LoadU16(unit)]));
-      sink(0, hn::TableLookupLanes(table, hn::IndicesFromVec(df, LowNibbles(df, bytes))));
+      const auto table = Table(df, unit);
+      sink(0, LookupLowNibbles(df, table, bytes));
       sink(1, hn::TableLookupLanes(table, hn::IndicesFromVec(df, hn::ShiftRight<4>(bytes))));
     } else {
       const size_t half = kDecodeUnit / 2 / hn::Lanes(df);
@@ -172,22 +177,34 @@ struct DecodeQ4_0 {
   static HWY_INLINE VI LowNibbles(DF /*df*/, VI bytes) {
     return hn::And(bytes, hn::Set(hn::RebindToSigned<DF>(), 15));
   }
+  // The 16-lane table {(j - 8) * d}, each entry rounded once as the reference rounds it.
+  template <class DF>
+  HWY_INLINE hn::Vec<DF> Table(DF df, const uint8_t* unit) const {
+    return hn::Mul(hn::Iota(df, -8.0f), hn::Set(df, f16[LoadU16(unit)]));
+  }
+  // table[bytes & 15]. On AVX-512, vpermps reads only bits 3..0 of each index, so the bytes
+  // index it as they are: one And fewer per block, 5-7% faster at m = 1 (n = 11008 from DRAM
+  // and n = 256 from L2, 1 and 2 threads, interleaved best of 4-5).
+  template <class DF, class VI>
+  static HWY_INLINE hn::Vec<DF> LookupLowNibbles(DF df, hn::Vec<DF> table, VI bytes) {
+#if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
+    (void)df;
+    return hn::Vec<DF>{_mm512_permutexvar_ps(bytes.raw, table.raw)};
+#else
+    return hn::TableLookupLanes(table, hn::IndicesFromVec(df, LowNibbles(df, bytes)));
+#endif
+  }
   // Nibbles q (i32 lanes, 0..15) to weights (q - 8) * d, rounded once as the reference does.
   template <class DF, class VI>
   HWY_INLINE hn::Vec<DF> Lookup(DF df, const uint8_t* unit, VI q) const {
     const float d = f16[LoadU16(unit)];
-    if constexpr (kTable && hn::MaxLanes(DF()) == 16) {
-      const auto table = hn::Mul(hn::Iota(df, -8.0f), hn::Set(df, d));
-      return hn::TableLookupLanes(table, hn::IndicesFromVec(df, q));
-    } else {
 #if HWY_NATIVE_FMA
-      // q * d - 8d rounded once is (q - 8) * d rounded once: 8d is exact (d is an fp16 value).
-      return hn::MulAdd(hn::ConvertTo(df, q), hn::Set(df, d), hn::Set(df, -8.0f * d));
+    // q * d - 8d rounded once is (q - 8) * d rounded once: 8d is exact (d is an fp16 value).
+    return hn::MulAdd(hn::ConvertTo(df, q), hn::Set(df, d), hn::Set(df, -8.0f * d));
 #else
-      return hn::Mul(hn::ConvertTo(df, hn::Sub(q, hn::Set(hn::RebindToSigned<DF>(), 8))),
-                     hn::Set(df, d));
+    return hn::Mul(hn::ConvertTo(df, hn::Sub(q, hn::Set(hn::RebindToSigned<DF>(), 8))),
+                   hn::Set(df, d));
 #endif
-    }
   }
 };
 
