@@ -977,10 +977,14 @@ inline void AttnPrefillImpl(const AttnPrefillData& a) {
     for (int64_t u = u0; u < u1; ++u) PackKeyTile(a, lay, u / key_tiles, u % key_tiles);
 #pragma omp barrier
     if (a.flash) {
-      // Largest blocks (most key tiles) first, so the last units handed out are short.
+      // One KV head after the other, so the threads re-read the same packed K and V (2 MiB
+      // per KV head at 2048 tokens) from L2/L3 instead of cycling through all of them; within
+      // a KV head, largest blocks (most key tiles) first, so the last units are short.
+      const int64_t group = dims.group();
 #pragma omp for schedule(dynamic, 1) nowait
       for (int64_t u = 0; u < dims.heads * blocks; ++u) {
-        FlashBlock(d, a, lay, u % dims.heads, blocks - 1 - u / dims.heads, a.scratch[tid]);
+        const int64_t kvh = u / (group * blocks), r = u % (group * blocks);
+        FlashBlock(d, a, lay, kvh * group + r % group, blocks - 1 - r / group, a.scratch[tid]);
       }
     } else {
 #pragma omp for schedule(dynamic, 1) nowait
