@@ -859,44 +859,67 @@ HWY_INLINE void FlashRow(DF d, float* HWY_RESTRICT s, int64_t valid, size_t n, f
   hn::StoreU(hn::Add(hn::LoadU(d, lv), vsum), d, lv);
 }
 
-// Flash: query block qb of head h. Score tile, accumulator, max and sum stay in scratch
-// (L1/L2); nothing tokens x tokens exists.
-inline void FlashBlock(DF d, const AttnPrefillData& a, const PrefillLayout& lay, int64_t h,
+// Flash: query block qb of every query head of KV head kvh. The heads take each key tile in
+// turn, so the tile (K^T 32 KiB + V 32 KiB at head_dim 128) comes from L3 once and from L2
+// for the other group - 1 heads: at 2048 tokens, 2 threads, 102.9 ms against 112.4 ms with
+// one head per unit (interleaved best of 4); the same on 1 thread. Score tile, accumulators,
+// maxes and sums stay in scratch (L1/L2); nothing tokens x tokens exists.
+inline void FlashBlock(DF d, const AttnPrefillData& a, const PrefillLayout& lay, int64_t kvh,
                        int64_t qb, float* scratch) {
   const AttnPrefillDims& dims = a.dims;
   const size_t dim = static_cast<size_t>(dims.head_dim);
   const size_t tp = static_cast<size_t>(lay.padded_tokens);
   const size_t dp = static_cast<size_t>(lay.padded_dim);
   const size_t bk = static_cast<size_t>(lay.key_tile);
-  const int64_t kvh = h / dims.group();
+  const size_t bq = static_cast<size_t>(kPrefillQueryBlock);
+  const int64_t group = dims.group();
   const int64_t i0 = qb * kPrefillQueryBlock;
   const size_t nr = static_cast<size_t>(std::min(kPrefillQueryBlock, dims.tokens - i0));
   const size_t lanes = hn::Lanes(d);
   const float c = SoftmaxExp2Scale(dims.head_dim);
   const float slack = kSoftmaxSlack / c;
-  const float* q = a.q + (h * dims.tokens + i0) * dims.head_dim;
   const float* kt = a.kt + static_cast<size_t>(kvh) * dim * tp;  // key tile t at t * dim * bk
   const float* vp = a.vp + static_cast<size_t>(kvh) * tp * dp;
   float* s = scratch;
-  float* o = s + static_cast<size_t>(kPrefillQueryBlock) * bk;
-  float* m = o + static_cast<size_t>(kPrefillQueryBlock) * dp;
-  float* lv = m + static_cast<size_t>(kPrefillQueryBlock);  // one vector of partial sums per row
-  for (size_t i = 0; i < nr * dp; ++i) o[i] = 0.0f;
-  for (size_t i = 0; i < nr * lanes; ++i) lv[i] = 0.0f;
-  for (size_t r = 0; r < nr; ++r) m[r] = kNegInf;
+  // Per head g of the group: accumulator, row maxes, one vector of partial sums per row.
+  const size_t per_head = bq * dp + bq + bq * lanes;
+  float* heads = s + bq * bk;
+  for (int64_t g = 0; g < group; ++g) {
+    float* o = heads + static_cast<size_t>(g) * per_head;
+    float* m = o + bq * dp;
+    float* lv = m + bq;
+    for (size_t i = 0; i < nr * dp; ++i) o[i] = 0.0f;
+    for (size_t i = 0; i < nr * lanes; ++i) lv[i] = 0.0f;
+    for (size_t r = 0; r < nr; ++r) m[r] = kNegInf;
+  }
   const int64_t last = i0 + static_cast<int64_t>(nr) - 1;
   for (int64_t j0 = 0; j0 <= last; j0 += lay.key_tile) {
-    Gemm<false>(d, nr, bk, dim, q, dim, kt + static_cast<size_t>(j0) * dim, bk, s, bk);
-    for (size_t r = 0; r < nr; ++r) {
-      const int64_t valid = std::min<int64_t>(lay.key_tile, i0 + static_cast<int64_t>(r) - j0 + 1);
-      FlashRow(d, s + r * bk, valid, bk, c, slack, m + r, lv + r * lanes, o + r * dp, dp);
+    const float* ktile = kt + static_cast<size_t>(j0) * dim;
+    const float* vtile = vp + static_cast<size_t>(j0) * dp;
+    for (int64_t g = 0; g < group; ++g) {
+      const int64_t h = kvh * group + g;
+      const float* q = a.q + (h * dims.tokens + i0) * dims.head_dim;
+      float* o = heads + static_cast<size_t>(g) * per_head;
+      float* m = o + bq * dp;
+      float* lv = m + bq;
+      Gemm<false>(d, nr, bk, dim, q, dim, ktile, bk, s, bk);
+      for (size_t r = 0; r < nr; ++r) {
+        const int64_t valid =
+            std::min<int64_t>(lay.key_tile, i0 + static_cast<int64_t>(r) - j0 + 1);
+        FlashRow(d, s + r * bk, valid, bk, c, slack, m + r, lv + r * lanes, o + r * dp, dp);
+      }
+      Gemm<true>(d, nr, dp, bk, s, bk, vtile, dp, o, dp);
     }
-    Gemm<true>(d, nr, dp, bk, s, bk, vp + static_cast<size_t>(j0) * dp, dp, o, dp);
   }
-  float* out = a.out + (h * dims.tokens + i0) * dims.head_dim;
-  for (size_t r = 0; r < nr; ++r) {
-    const float inv = 1.0f / hn::GetLane(hn::SumOfLanes(d, hn::LoadU(d, lv + r * lanes)));
-    for (size_t i = 0; i < dim; ++i) out[r * dim + i] = o[r * dp + i] * inv;
+  for (int64_t g = 0; g < group; ++g) {
+    const int64_t h = kvh * group + g;
+    const float* o = heads + static_cast<size_t>(g) * per_head;
+    const float* lv = o + bq * dp + bq;
+    float* out = a.out + (h * dims.tokens + i0) * dims.head_dim;
+    for (size_t r = 0; r < nr; ++r) {
+      const float inv = 1.0f / hn::GetLane(hn::SumOfLanes(d, hn::LoadU(d, lv + r * lanes)));
+      for (size_t i = 0; i < dim; ++i) out[r * dim + i] = o[r * dp + i] * inv;
+    }
   }
 }
 
@@ -977,14 +1000,12 @@ inline void AttnPrefillImpl(const AttnPrefillData& a) {
     for (int64_t u = u0; u < u1; ++u) PackKeyTile(a, lay, u / key_tiles, u % key_tiles);
 #pragma omp barrier
     if (a.flash) {
-      // One KV head after the other, so the threads re-read the same packed K and V (2 MiB
-      // per KV head at 2048 tokens) from L2/L3 instead of cycling through all of them; within
-      // a KV head, largest blocks (most key tiles) first, so the last units are short.
-      const int64_t group = dims.group();
+      // One KV head after the other, so both threads re-read the same packed K and V (2 MiB
+      // per KV head at 2048 tokens) instead of cycling through all of them (5-7% faster);
+      // within a KV head, largest blocks (most key tiles) first, so the last units are short.
 #pragma omp for schedule(dynamic, 1) nowait
-      for (int64_t u = 0; u < dims.heads * blocks; ++u) {
-        const int64_t kvh = u / (group * blocks), r = u % (group * blocks);
-        FlashBlock(d, a, lay, kvh * group + r % group, blocks - 1 - r / group, a.scratch[tid]);
+      for (int64_t u = 0; u < dims.kv_heads * blocks; ++u) {
+        FlashBlock(d, a, lay, u / blocks, blocks - 1 - u % blocks, a.scratch[tid]);
       }
     } else {
 #pragma omp for schedule(dynamic, 1) nowait

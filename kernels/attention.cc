@@ -228,7 +228,8 @@ PrefillLayout MakePrefillLayout(const AttnPrefillDims& dims, int64_t lanes) {
   lay.vp_floats = static_cast<size_t>(dims.kv_heads) * tp * dp;
   lay.naive_scratch_floats = tp * tp + bq * dp;
   lay.flash_scratch_floats =
-      bq * static_cast<size_t>(lay.key_tile) + bq * dp + bq + bq * static_cast<size_t>(lanes);
+      bq * static_cast<size_t>(lay.key_tile) +
+      static_cast<size_t>(dims.group()) * (bq * dp + bq + bq * static_cast<size_t>(lanes));
   return lay;
 }
 
@@ -360,7 +361,9 @@ WorkModel AttnDecodeModel(const AttnDecodeDims& dims, const ModelContext& ctx) {
 // twice the useful multiply-adds) are overhead, listed in the derivation, not counted.
 // Traffic: Q, K, V, O cross every level out to where the working set lives once per run; the
 // packed K^T and V (written once per run) are re-read, a key tile per query block and tile
-// visited, from where one KV head's packed data fits; per tile visit a query block re-reads
+// visited, from where one KV head's packed data fits (flash: once per block of the KV head's
+// query heads, which take the tile in turn, the other group - 1 reads from L2; naive: per
+// query head); per tile visit a query block re-reads
 // its Q rows from L2 (Q block, K^T panel and V tile together exceed L1). Naive adds its score
 // matrix: written by QK^T, read and written by the softmax pass (each row stays in L1 between
 // its sweeps), read by PV: 4 x its size at the level where one matrix per thread lives. Flash
@@ -422,8 +425,12 @@ WorkModel AttnPrefillModel(const AttnPrefillDims& dims, bool flash, const ModelC
   AddAt(&w.bytes, packed, packed_level);  // the packing writes
   const int kv_level = ResidentLevel(per_head_packed * threads, ctx);
   const double tile_bytes = (D * bk + bk * dp) * 4.0;
-  const double reread = H * tile_visits * tile_bytes;
+  // Flash's query heads of one KV head take each tile in turn, so it crosses from kv_level
+  // once per KV head and block, and the other heads find it in L2.
+  const double outer_heads = flash ? Hkv : H;
+  const double reread = outer_heads * tile_visits * tile_bytes;
   AddAt(&w.bytes, reread, kv_level);
+  AddAt(&w.bytes, (H - outer_heads) * tile_visits * tile_bytes, 1);
   const double q_reread = H * tile_visits * bq * D * 4.0;
   AddAt(&w.bytes, q_reread, 1);
   const double executed = H * tile_visits * bq * bk * 4.0 * D;  // multiply-add flops issued
@@ -434,7 +441,9 @@ WorkModel AttnPrefillModel(const AttnPrefillDims& dims, bool flash, const ModelC
       Fmt("exp: H*T(T+1)/2 = %.4g evaluations on causal pairs, not counted as flops", H * pairs),
       DescribeStream("Q, K, V, O", w.compulsory_bytes, level) + " once per run",
       DescribeStream("packed K^T and V written", packed, packed_level),
-      DescribeStream("packed key tiles re-read per query block", reread, kv_level),
+      DescribeStream(flash ? "packed key tiles re-read per block of a KV head's query heads"
+                           : "packed key tiles re-read per query block",
+                     reread, kv_level),
       Fmt("Q blocks re-read per key tile from L2: %.4g B; L1: micro-kernel, softmax and "
           "packing loads and stores %.4g B",
           q_reread, w.bytes[0]),

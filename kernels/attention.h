@@ -123,7 +123,8 @@ struct PrefillLayout {
   size_t kt_floats = 0;             // K^T, all KV heads
   size_t vp_floats = 0;             // padded V, all KV heads
   size_t naive_scratch_floats = 0;  // per thread: score matrix + output accumulator
-  size_t flash_scratch_floats = 0;  // per thread: score tile + accumulator + max + sum vector
+  size_t flash_scratch_floats = 0;  // per thread: score tile + per query head of a KV head:
+                                    // accumulator + maxes + sum vectors
 };
 PrefillLayout MakePrefillLayout(const AttnPrefillDims& dims, int64_t lanes);
 
