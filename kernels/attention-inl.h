@@ -411,6 +411,14 @@ HWY_INLINE void DecodeAccumulate(DF d, const float* HWY_RESTRICT p, const float*
   }
 }
 
+// Lanes of head g where lane j belongs to head j % kG (the decode scores' [row][head] layout).
+template <int kG>
+HWY_INLINE hn::Mask<DF> HeadLanes(DF d, int g) {
+  const hn::RebindToUnsigned<DF> du;
+  const auto head = hn::And(hn::Iota(du, 0), hn::Set(du, static_cast<uint32_t>(kG - 1)));
+  return hn::RebindMask(d, hn::Eq(head, hn::Set(du, static_cast<uint32_t>(g))));
+}
+
 // Per-head sums of v whose lane j belongs to head j % kG: out[g] += sum. With whole 128-bit
 // blocks the blocks are added as 4-lane vectors first (kG divides 4); otherwise one masked
 // reduction per head.
@@ -428,11 +436,8 @@ HWY_INLINE void AddHeadSums(DF d, VF v, float* HWY_RESTRICT out) {
     return;
   }
 #endif
-  const hn::RebindToUnsigned<DF> du;
-  const auto head = hn::And(hn::Iota(du, 0), hn::Set(du, static_cast<uint32_t>(kG - 1)));
   for (int g = 0; g < kG; ++g) {
-    const auto mine = hn::RebindMask(d, hn::Eq(head, hn::Set(du, static_cast<uint32_t>(g))));
-    out[g] += hn::GetLane(hn::SumOfLanes(d, hn::IfThenElseZero(mine, v)));
+    out[g] += hn::GetLane(hn::SumOfLanes(d, hn::IfThenElseZero(HeadLanes<kG>(d, g), v)));
   }
 }
 
@@ -450,14 +455,9 @@ HWY_INLINE void DecodeSoftmax(DF d, float* HWY_RESTRICT p, size_t nt, float* m, 
   const size_t lanes = hn::Lanes(d);
   const size_t n = nt * kG;
   const size_t vec_end = lanes % kG == 0 ? n / lanes * lanes : 0;
-  const hn::RebindToUnsigned<DF> du;
-  const auto head = hn::And(hn::Iota(du, 0), hn::Set(du, static_cast<uint32_t>(kG - 1)));
   const auto pattern = [&](const float* x) {  // lane j: x[j % kG]
     VF v = hn::Set(d, x[0]);
-    for (int g = 1; g < kG; ++g) {
-      const auto mine = hn::RebindMask(d, hn::Eq(head, hn::Set(du, static_cast<uint32_t>(g))));
-      v = hn::IfThenElse(mine, hn::Set(d, x[g]), v);
-    }
+    for (int g = 1; g < kG; ++g) v = hn::IfThenElse(HeadLanes<kG>(d, g), hn::Set(d, x[g]), v);
     return v;
   };
   float limit[4];
@@ -474,9 +474,8 @@ HWY_INLINE void DecodeSoftmax(DF d, float* HWY_RESTRICT p, size_t nt, float* m, 
     for (int g = 0; g < kG; ++g) {
       m_new[g] = m[g];
       if (vec_end > 0) {
-        const auto mine = hn::RebindMask(d, hn::Eq(head, hn::Set(du, static_cast<uint32_t>(g))));
-        m_new[g] = std::max(m_new[g], hn::GetLane(hn::MaxOfLanes(
-                                          d, hn::IfThenElse(mine, vmax, hn::Set(d, kNegInf)))));
+        const VF mine = hn::IfThenElse(HeadLanes<kG>(d, g), vmax, hn::Set(d, kNegInf));
+        m_new[g] = std::max(m_new[g], hn::GetLane(hn::MaxOfLanes(d, mine)));
       }
     }
     for (size_t j = vec_end; j < n; ++j) m_new[j % kG] = std::max(m_new[j % kG], p[j]);
