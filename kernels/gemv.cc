@@ -31,6 +31,7 @@ void GemvEntry(const GemvCall& call, const GemvBlocking& blocking, void* workspa
 
 int GemvVectorRegistersEntry() { return kVectorRegisters; }
 bool GemvUsesPanelsEntry() { return kPanelTarget; }
+bool GemvIntegerDotEntry() { return kIntegerDotTarget; }
 
 }  // namespace HWY_NAMESPACE
 }  // namespace roofprof
@@ -61,6 +62,7 @@ namespace roofprof {
 HWY_EXPORT(GemvEntry);
 HWY_EXPORT(GemvVectorRegistersEntry);
 HWY_EXPORT(GemvUsesPanelsEntry);
+HWY_EXPORT(GemvIntegerDotEntry);
 
 namespace {
 
@@ -105,6 +107,20 @@ int GemvVectorRegisters(int64_t target) {
 
 bool GemvTargetUsesPanels(int64_t target) {
   return ROOFPROF_DISPATCH_FOR(GemvUsesPanelsEntry, target)();
+}
+
+bool GemvIntegerDot(WeightFormat f, int64_t m, int64_t target) {
+  return (f == WeightFormat::kQ4_0 || f == WeightFormat::kQ8_0) && m == 1 &&
+         ROOFPROF_DISPATCH_FOR(GemvIntegerDotEntry, target)();
+}
+
+int64_t GemvPairRecordBytes(int64_t k, int64_t k_block) {
+  int64_t bytes = 0;
+  for (int64_t kb = 0; kb < k; kb += k_block) {
+    const int64_t blocks = (std::min(k_block, k - kb) + kQuantBlock - 1) / kQuantBlock;
+    bytes += (blocks + 1) / 2 * kGemvPairRecordBytes;
+  }
+  return bytes;
 }
 
 bool GemvHasPanels(WeightFormat f) { return f == WeightFormat::kF32 || f == WeightFormat::kBF16; }
@@ -172,6 +188,13 @@ double GemvReference(const GemvCall& call, int64_t t, int64_t row, double* sum_a
   DecodeRow(call.format, static_cast<const unsigned char*>(call.w) + row * RowBytes(call.format, k),
             k, w.data());
   const float* a = call.a + t * call.lda;
+  std::vector<float> a_q8;
+  if (call.format == WeightFormat::kQ4_0 || call.format == WeightFormat::kQ8_0) {
+    // Block formats meet their activations as q8_0 blocks.
+    a_q8.resize(k);
+    RoundTripQ8_0(a, a_q8.data(), k);
+    a = a_q8.data();
+  }
   double sum = 0, abs_sum = 0;
   for (size_t i = 0; i < k; ++i) {
     const double p = static_cast<double>(a[i]) * static_cast<double>(w[i]);
@@ -209,11 +232,13 @@ std::string Description(WeightFormat f) {
              "has 16 f32 lanes) widened to f32 in registers; f32 activations, f32 FMA "
              "accumulation";
     case WeightFormat::kQ8_0:
-      return "decode GEMV, GGUF q8_0 weights (34 B per 32) dequantized to f32 in registers; f32 "
-             "activations, f32 FMA accumulation";
+      return "decode GEMV, GGUF q8_0 weights (34 B per 32); activations quantized per 32 to q8_0 "
+             "as ggml does; one token on AVX-512 VNNI: int8 dot products (vpdpbusd) scaled "
+             "into f32, else weights dequantized to f32 in registers, f32 FMA accumulation";
     case WeightFormat::kQ4_0:
-      return "decode GEMV, GGUF q4_0 weights (18 B per 32) dequantized to f32 in registers; f32 "
-             "activations, f32 FMA accumulation";
+      return "decode GEMV, GGUF q4_0 weights (18 B per 32); activations quantized per 32 to q8_0 "
+             "as ggml does; one token on AVX-512 VNNI: int8 dot products (vpdpbusd) scaled "
+             "into f32, else weights dequantized to f32 in registers, f32 FMA accumulation";
   }
   return "";
 }
@@ -310,7 +335,12 @@ WorkModel GemvModel(WeightFormat f, int64_t m, int64_t n, int64_t k, const Model
   }
   const double w_bytes = static_cast<double>(n) * static_cast<double>(RowBytes(f, k));
   const double a_bytes = 4.0 * m * k, c_bytes = 4.0 * m * n;
-  const double packed = 4.0 * b.padded_m * b.padded_k;
+  // One q4_0 or q8_0 token on a VNNI target: A packed as pair records (GemvPairRecordBytes),
+  // each read once per tile for its R rows.
+  const bool integer_dot = GemvIntegerDot(f, m, BestTarget());
+  const double packed = integer_dot
+                            ? static_cast<double>(GemvPairRecordBytes(b.padded_k, b.k_block))
+                            : 4.0 * b.padded_m * b.padded_k;
   const double lanes_bytes = 64.0;  // accumulator vector: 16 f32 lanes on the best target
   int64_t tiles = 0, panels = 0;
   for (int tid = 0; tid < std::max(1, ctx.threads); ++tid) {
@@ -327,11 +357,14 @@ WorkModel GemvModel(WeightFormat f, int64_t m, int64_t n, int64_t k, const Model
   WorkModel wm;
   wm.flops = 2.0 * m * n * k;
   wm.compulsory_bytes = w_bytes + a_bytes + c_bytes;
-  wm.precision = "fp32";
+  wm.precision = integer_dot ? "int8" : "fp32";
 
-  // Token-major tiles load each A vector once per tile; row-major ones once per row.
+  // Token-major tiles (and the integer tile) load each A vector once per tile; row-major ones
+  // once per row.
   const double a_tile_loads =
-      (GemvTokenMajor(f, b.tokens) ? static_cast<double>(tiles) : static_cast<double>(n)) * packed;
+      (GemvTokenMajor(f, b.tokens) || integer_dot ? static_cast<double>(tiles)
+                                                  : static_cast<double>(n)) *
+      packed;
   wm.bytes[0] = static_cast<double>(b.groups) * w_bytes + a_bytes + packed + a_tile_loads +
                 acc_bytes + c_bytes;
 
@@ -353,6 +386,11 @@ WorkModel GemvModel(WeightFormat f, int64_t m, int64_t n, int64_t k, const Model
   wm.bytes[2] = outer[2];
   wm.bytes[3] = outer[3];
 
+  if (integer_dot) {
+    wm.derivation.push_back(
+        "A quantized to q8_0 blocks and packed as int8 pairs with their offsets and scales (" +
+        FormatBytes(packed) + "); int8 dot products (vpdpbusd), f32 accumulation");
+  }
   wm.derivation.push_back("L1: W (" + FormatBytes(w_bytes) + ") x " + std::to_string(b.groups) +
                           " token group(s) of " + std::to_string(b.tokens) + ", packed A (" +
                           FormatBytes(packed) + ") x " + std::to_string(tiles) + " tiles of " +

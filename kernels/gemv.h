@@ -5,13 +5,17 @@
 // target), and for f32 and bf16 on 16-lane targets an outer product over W repacked at load
 // into 16-row panels (GemvCall::panels, see kGemvPanelRows).
 //
-// Activations for q8_0 and q4_0 stay f32: they are not quantized per block (ggml's q8_0
-// activation blocks and integer dot products are not used). Each 32-weight block is dequantized
-// to exact f32 values (q * d, (q - 8) * d) in registers and multiplied into f32 accumulators,
-// so every format matches the double reference on the dequantized weights within the f32 dot
-// bound (DotTolerance), and A is packed once per call as f32, in the decoder's lane order. The
-// price is decode work per weight (widen, convert or table lookup, scale), which on one Zen 5
-// thread caps q4_0 at ~22 GB/s of weight bytes even from L3.
+// Activations: f32 for f32 and bf16. q8_0 and q4_0 meet them quantized per 32-weight block
+// to q8_0 (ggml's quantizer, bit for bit), as ggml's q8_0 and q4_0 dot products do; the
+// reference quantizes them the same way (RoundTripQ8_0). Each weight block is dequantized to
+// exact f32 values (q * d, (q - 8) * d) in registers and multiplied into f32 accumulators,
+// against A packed once per call as f32 in the decoder's lane order (q_a * d_a, exact in f32),
+// so every format matches the double reference within the f32 dot bound (DotTolerance). That
+// decode work (widen, convert or table lookup, scale) capped one Zen 5 thread at ~22 GB/s of
+// q4_0 and ~29 GB/s of q8_0 weight bytes even from L2; with one token on AVX-512 VNNI
+// (AVX3_DL) both take int8 dot products instead, two blocks per vpdpbusd (GemvTileInt in
+// kernels/gemv-inl.h): exact integer sums, one f32 scale d_w * d_a per block (exact too),
+// f32 accumulation.
 #ifndef ROOFPROF_KERNELS_GEMV_H_
 #define ROOFPROF_KERNELS_GEMV_H_
 
@@ -148,6 +152,13 @@ void PackGemvPanels(WeightFormat f, const void* w, int64_t n, int64_t k, int64_t
 // Whether Highway target `target` runs f32 and bf16 calls from panels when the call has them
 // (targets with 16 f32 lanes and 32 registers); the others read the row-major W.
 bool GemvTargetUsesPanels(int64_t target);
+// Whether Gemv on Highway target `target` runs an m-token call of format f with int8 dot
+// products (q4_0 and q8_0, one token, targets with AVX-512 VNNI: AVX3_DL), and the bytes of
+// the A pair records it packs for k weights in k-blocks of k_block (kGemvPairRecordBytes per
+// two blocks).
+bool GemvIntegerDot(WeightFormat f, int64_t m, int64_t target);
+inline constexpr int64_t kGemvPairRecordBytes = 192;
+int64_t GemvPairRecordBytes(int64_t k, int64_t k_block);
 
 struct GemvCall {
   WeightFormat format = WeightFormat::kF32;

@@ -54,7 +54,8 @@ struct DecodeF32 {
   static constexpr WeightFormat kFormat = WeightFormat::kF32;
   static constexpr size_t kUnitBytes = kDecodeUnit * sizeof(float);
   static constexpr bool kDecodeIsLoad = true;
-  static constexpr bool kNaturalOrder = true;  // Source(slot) == slot
+  static constexpr bool kQuantizedActivations = false;  // f32 activations
+  static constexpr bool kNaturalOrder = true;           // Source(slot) == slot
   static size_t Source(size_t slot, size_t /*lanes*/) { return slot; }
   template <class DF>
   HWY_INLINE hn::Vec<DF> Decode(DF df, const uint8_t* unit, size_t v) const {
@@ -74,7 +75,8 @@ struct DecodeBF16 {
   static constexpr WeightFormat kFormat = WeightFormat::kBF16;
   static constexpr size_t kUnitBytes = kDecodeUnit * sizeof(uint16_t);
   static constexpr bool kDecodeIsLoad = false;
-  static constexpr bool kNaturalOrder = false;  // slots interleave pairs (Source below)
+  static constexpr bool kQuantizedActivations = false;  // f32 activations
+  static constexpr bool kNaturalOrder = false;          // slots interleave pairs (Source below)
   static size_t Source(size_t slot, size_t lanes) {
     const size_t pair = slot / (2 * lanes), within = slot % (2 * lanes);
     return pair * 2 * lanes + 2 * (within % lanes) + within / lanes;
@@ -95,12 +97,14 @@ struct DecodeBF16 {
 
 // q8_0 {fp16 d; int8 qs[32]}: sub-vector v is qs[vN .. vN + N) widened to i32, converted and
 // scaled: exactly qs[i] * d in f32, as ggml's dequantizer computes it. The activations it meets
-// are f32 (not quantized per block).
+// are quantized per block to q8_0, as ggml's q8_0 dot product takes them (see
+// kernels/gemv.h); this decoder multiplies the dequantized values.
 struct DecodeQ8_0 {
   static constexpr WeightFormat kFormat = WeightFormat::kQ8_0;
   static constexpr size_t kUnitBytes = sizeof(BlockQ8_0);
   const float* f16;  // F16ToF32Table()
   static constexpr bool kDecodeIsLoad = false;
+  static constexpr bool kQuantizedActivations = true;
   static constexpr bool kNaturalOrder = true;  // Source(slot) == slot
   static size_t Source(size_t slot, size_t /*lanes*/) { return slot; }
   template <class DF>
@@ -120,12 +124,14 @@ struct DecodeQ8_0 {
 
 // q4_0 {fp16 d; uint8 qs[16]}: the low nibbles are weights 0..15, the high ones 16..31, so the
 // sub-vectors of low nibbles come first and the order is the natural one. The activations it
-// meets are f32 (not quantized per block).
+// meets are quantized per block to q8_0, as ggml's q4_0 dot product takes them
+// (kQuantizedActivations; see kernels/gemv.h); this decoder multiplies the dequantized values.
 struct DecodeQ4_0 {
   static constexpr WeightFormat kFormat = WeightFormat::kQ4_0;
   static constexpr size_t kUnitBytes = sizeof(BlockQ4_0);
   const float* f16;  // F16ToF32Table()
   static constexpr bool kDecodeIsLoad = false;
+  static constexpr bool kQuantizedActivations = true;
   static constexpr bool kNaturalOrder = true;  // Source(slot) == slot
   static size_t Source(size_t slot, size_t /*lanes*/) { return slot; }
 
@@ -207,6 +213,29 @@ struct DecodeQ4_0 {
 #endif
   }
 };
+
+// ggml's q8_0 quantizer (QuantizeRowQ8_0) for the kQuantBlock values at x, bit for bit:
+// d = amax / 127, id = 1 / d (0 when d is 0), q[i] = roundf(x[i] * id) with halves away from
+// zero. Writes q (int8) and returns d rounded to fp16, as the block stores it.
+template <class DF>
+HWY_INLINE float QuantizeBlockQ8_0(DF df, const float* HWY_RESTRICT x, int8_t* HWY_RESTRICT q) {
+  const size_t N = hn::Lanes(df);
+  auto amax = hn::Zero(df);
+  for (size_t i = 0; i < kQuantBlock; i += N) amax = hn::Max(amax, hn::Abs(hn::LoadU(df, x + i)));
+  const float d = hn::GetLane(hn::MaxOfLanes(df, amax)) / 127.0f;
+  const float id = d != 0.0f ? 1.0f / d : 0.0f;
+  const hn::RebindToSigned<DF> di;
+  const hn::Rebind<int8_t, DF> di8;
+  for (size_t i = 0; i < kQuantBlock; i += N) {
+    const auto v = hn::Mul(hn::LoadU(df, x + i), hn::Set(df, id));
+    const auto t = hn::Trunc(v);
+    // v - t is exact; a fraction of one half or more rounds away from zero, as roundf does.
+    const auto away = hn::Ge(hn::Abs(hn::Sub(v, t)), hn::Set(df, 0.5f));
+    const auto r = hn::Add(t, hn::IfThenElseZero(away, hn::CopySign(hn::Set(df, 1.0f), v)));
+    hn::StoreU(hn::DemoteTo(di8, hn::ConvertTo(di, r)), di8, q + i);
+  }
+  return F16ToF32(F32ToF16(d));
+}
 
 }  // namespace HWY_NAMESPACE
 }  // namespace roofprof

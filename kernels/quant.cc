@@ -132,6 +132,14 @@ void DequantizeRowQ8_0(const BlockQ8_0* x, float* y, size_t k) {
   }
 }
 
+void RoundTripQ8_0(const float* x, float* y, size_t k) {
+  for (size_t b = 0; b < k / kQuantBlock; ++b) {
+    BlockQ8_0 q;
+    QuantizeRowQ8_0(x + b * kQuantBlock, &q, kQuantBlock);
+    DequantizeRowQ8_0(&q, y + b * kQuantBlock, kQuantBlock);
+  }
+}
+
 void DequantizeRowQ4_0(const BlockQ4_0* x, float* y, size_t k) {
   constexpr size_t kHalf = kQuantBlock / 2;
   for (size_t b = 0; b < k / kQuantBlock; ++b) {

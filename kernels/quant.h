@@ -90,6 +90,8 @@ uint16_t F32ToBF16(float f);
 void QuantizeRowQ8_0(const float* x, BlockQ8_0* y, size_t k);
 void QuantizeRowQ4_0(const float* x, BlockQ4_0* y, size_t k);
 void DequantizeRowQ8_0(const BlockQ8_0* x, float* y, size_t k);
+// x quantized to q8_0 and dequantized (y may be x): the activations a q4_0 dot product meets.
+void RoundTripQ8_0(const float* x, float* y, size_t k);
 void DequantizeRowQ4_0(const BlockQ4_0* x, float* y, size_t k);
 
 // Any format, one row: `row` holds RowBytes(f, k) bytes.

@@ -255,6 +255,86 @@ TEST(Gemv, PanelLayoutAndWhichTargetsUseIt) {
   }
 }
 
+// Encodes w (n x k) in format f and runs C = A W^T for dense A (m x k) on `target`, 1 thread.
+std::vector<float> RunDense(int64_t target, WeightFormat f, int64_t m, int64_t n, int64_t k,
+                            const std::vector<float>& w, const std::vector<float>& a) {
+  const size_t row = RowBytes(f, static_cast<size_t>(k));
+  std::vector<unsigned char> wq(static_cast<size_t>(n) * row);
+  for (int64_t r = 0; r < n; ++r) {
+    EncodeRow(f, w.data() + r * k, static_cast<size_t>(k), wq.data() + r * row);
+  }
+  std::vector<float> c(static_cast<size_t>(m * n), -1.0f);
+  GemvCall call;
+  call.format = f;
+  call.m = m;
+  call.n = n;
+  call.k = k;
+  call.a = a.data();
+  call.lda = k;
+  call.w = wq.data();
+  call.c = c.data();
+  call.ldc = n;
+  const GemvBlocking b = ChooseGemvBlocking(m, k, GemvVectorRegisters(target));
+  Bytes ws = Allocate(GemvWorkspaceBytes(b, 1));
+  Gemv(target, call, ws.get());
+  return c;
+}
+
+TEST(Gemv, BlockFormatsQuantizeActivationsAsGgml) {
+  // q8_0 and q4_0 meet their activations as q8_0 blocks, rounded as ggml rounds them (halves
+  // away from zero). With 127 in every block d_a = 1, so each activation becomes round(a)
+  // exactly and, with integer weights of d = 1, C is an exact integer that half-to-even
+  // rounding (2.5 -> 2) or truncation would miss. k = 96: three blocks (the integer tile pairs
+  // the third with a zero block); n = 9: an 8-row tile and a one-row tile; m = 1 (integer dot
+  // products where the target has VNNI) and m = 2 (f32 decode).
+  const int64_t n = 9, k = 96;
+  const float halves[] = {2.5f, -2.5f, 0.5f, -0.5f, 1.5f, -1.5f, 3.49f, -7.5f, 0.25f, 6.5f};
+  for (const int64_t target : testing_util::Targets()) {
+    for (const WeightFormat f : {WeightFormat::kQ8_0, WeightFormat::kQ4_0}) {
+      for (const int64_t m : {1, 2}) {
+        // d = 1: q8_0 needs 127 in every block, q4_0 the -8 extreme.
+        const float extreme = f == WeightFormat::kQ8_0 ? 127.0f : -8.0f;
+        std::vector<float> w(static_cast<size_t>(n * k)), a(static_cast<size_t>(m * k));
+        for (size_t i = 0; i < w.size(); ++i) {
+          w[i] = i % 32 == 0 ? extreme : static_cast<float>(static_cast<int>(i % 13) - 6);
+        }
+        for (size_t i = 0; i < a.size(); ++i) a[i] = i % 32 == 5 ? 127.0f : halves[i % 10];
+        const std::vector<float> c = RunDense(target, f, m, n, k, w, a);
+        for (int64_t t = 0; t < m; ++t) {
+          for (int64_t r = 0; r < n; ++r) {
+            double want = 0;
+            for (int64_t i = 0; i < k; ++i) {
+              want += std::round(static_cast<double>(a[static_cast<size_t>(t * k + i)])) *
+                      w[static_cast<size_t>(r * k + i)];
+            }
+            EXPECT_EQ(c[static_cast<size_t>(t * n + r)], want)
+                << TargetName(target) << " " << WeightFormatName(f) << " m=" << m << " t=" << t
+                << " r=" << r;
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(Gemv, BlockFormatsOneTokenAcrossKBlocks) {
+  // One token with k past the streaming limit (kGemvStreamABytes of packed A) runs k-blocks:
+  // the integer tile parks its accumulators between them, and k = 8224 leaves a last k-block
+  // of one block (paired with a zero block). Rows 9 and 51 leave one-row tiles.
+  uint32_t seed = 7;
+  for (const int64_t target : testing_util::Targets()) {
+    for (const WeightFormat f : {WeightFormat::kQ8_0, WeightFormat::kQ4_0}) {
+      for (const int64_t k : {8224, 12320}) {
+        for (const int64_t n : {9, 51}) {
+          const int threads = n == 51 ? TestThreads() : 1;
+          Problem p(f, 1, n, k, seed++);
+          EXPECT_LE(p.Check(target, threads), 1.0) << Label(target, f, 1, n, k, threads);
+        }
+      }
+    }
+  }
+}
+
 TEST(Gemv, ExactOnSmallIntegers) {
   // Integer-valued weights and activations: every product and partial sum is an exact f32
   // integer, so each format must reproduce the reference exactly on every target.
@@ -270,25 +350,12 @@ TEST(Gemv, ExactOnSmallIntegers) {
         }
       }
       for (size_t i = 0; i < a.size(); ++i) a[i] = static_cast<float>(static_cast<int>(i % 9) - 4);
-      const size_t row = RowBytes(f, static_cast<size_t>(k));
-      std::vector<unsigned char> wq(static_cast<size_t>(n) * row);
-      for (int64_t r = 0; r < n; ++r) {
-        EncodeRow(f, w.data() + r * k, static_cast<size_t>(k), wq.data() + r * row);
+      // Block formats quantize the activations to q8_0 blocks: absmax 127 per block keeps them
+      // exact.
+      if (IsBlockFormat(f)) {
+        for (size_t b = 0; b < a.size() / 32; ++b) a[b * 32 + 1] = 127.0f;
       }
-      std::vector<float> c(static_cast<size_t>(m * n), -1.0f);
-      GemvCall call;
-      call.format = f;
-      call.m = m;
-      call.n = n;
-      call.k = k;
-      call.a = a.data();
-      call.lda = k;
-      call.w = wq.data();
-      call.c = c.data();
-      call.ldc = n;
-      const GemvBlocking b = ChooseGemvBlocking(m, k, GemvVectorRegisters(target));
-      Bytes ws = Allocate(GemvWorkspaceBytes(b, 1));
-      Gemv(target, call, ws.get());
+      const std::vector<float> c = RunDense(target, f, m, n, k, w, a);
       for (int64_t t = 0; t < m; ++t) {
         for (int64_t r = 0; r < n; ++r) {
           double want = 0;
@@ -417,7 +484,8 @@ TEST(GemvModel, CompulsoryMatchesInstrumentedReference) {
       EXPECT_EQ(wm.compulsory_bytes, static_cast<double>(TouchedBytes(dense)))
           << WeightFormatName(f) << " m=" << m;
       EXPECT_EQ(wm.flops, 2.0 * m * n * k);
-      EXPECT_EQ(wm.precision, "fp32");
+      // One q4_0 or q8_0 token on a VNNI target takes int8 dot products.
+      EXPECT_EQ(wm.precision, GemvIntegerDot(f, m, BestTarget()) ? "int8" : "fp32");
     }
   }
 }
