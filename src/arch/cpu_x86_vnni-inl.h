@@ -1,7 +1,7 @@
 // AVX-512 VNNI byte dot products for Highway's AVX3_DL target, which Highway 1.0 does not
 // expose as an op. Included by kernels/gemv-inl.h inside its HWY_NAMESPACE, for HWY_TARGET ==
-// HWY_AVX3_DL only (the target attributes there enable avx512vnni); the only x86 intrinsic a
-// kernel uses, kept here by the portability rule (scripts/check-portability.sh).
+// HWY_AVX3_DL only; the only x86 intrinsic a kernel uses, kept here by the portability rule
+// (scripts/check-portability.sh).
 #ifndef ROOFPROF_SRC_ARCH_CPU_X86_VNNI_INL_H_
 #define ROOFPROF_SRC_ARCH_CPU_X86_VNNI_INL_H_
 
