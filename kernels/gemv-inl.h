@@ -76,6 +76,11 @@ struct TileArgs {
   // rows' end and continues in the next tile's rows (streaming rows shorter than the distance).
   size_t prefetch_wrap_at;
   ptrdiff_t prefetch_wrap;
+  // Bytes ahead of a read `offset` bytes into each row at which to prefetch.
+  ptrdiff_t PrefetchLead(size_t offset) const {
+    const size_t at = offset + static_cast<size_t>(prefetch);
+    return prefetch + (at >= prefetch_wrap_at ? prefetch_wrap : 0);
+  }
   uint32_t zero;  // 0 (see Launder)
 };
 
@@ -185,9 +190,7 @@ HWY_NOINLINE void GemvTile(const Policy& pol, const TileArgs& args) {
   size_t u = 0;
   if (args.prefetch != 0) {
     for (; u + kUnitsPerLine <= args.units; u += kUnitsPerLine) {
-      const size_t at = u * Policy::kUnitBytes + static_cast<size_t>(args.prefetch);
-      const ptrdiff_t ahead =
-          args.prefetch + (at >= args.prefetch_wrap_at ? args.prefetch_wrap : 0);
+      const ptrdiff_t ahead = args.PrefetchLead(u * Policy::kUnitBytes);
       for (size_t r = 0; r < R; ++r) {
         for (size_t b = 0; b < Policy::kUnitBytes; b += kPrefetchLine) {
           PrefetchToL2(w + r * args.w_stride + ahead + b);
@@ -466,9 +469,7 @@ ROOFPROF_ATTR_AVX512VNNI HWY_NOINLINE void GemvTileInt(const float* f16, const T
   size_t u = 0;
   for (; u + 2 <= args.units; u += 2, w += 2 * kBlock, rec += kPairBytes) {
     if (args.prefetch != 0 && (u / 2) % kEvery == 0) {
-      const size_t at = u * kBlock + static_cast<size_t>(args.prefetch);
-      const ptrdiff_t ahead =
-          args.prefetch + (at >= args.prefetch_wrap_at ? args.prefetch_wrap : 0);
+      const ptrdiff_t ahead = args.PrefetchLead(u * kBlock);
       for (size_t r = 0; r < R; ++r) {
         PrefetchToL2(w + r * args.w_stride + ahead);
         if constexpr (2 * kBlock > kPrefetchLine) {
