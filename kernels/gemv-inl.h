@@ -222,15 +222,9 @@ HWY_NOINLINE void GemvTile(const Policy& pol, const TileArgs& args) {
 #undef RP_GEMV_TOKEN
 #undef RP_GEMV_FMA
 #undef RP_GEMV_DECODE
-#undef RP_GEMV_REDUCE
-#undef RP_GEMV_STORE_ACC
-#undef RP_GEMV_LOAD_ACC
 #undef RP_GEMV_DECL_W
-#undef RP_GEMV_DECL_ACC
-#undef RP_GEMV_EACH
-#undef RP_GEMV_TILE
-#undef RP_GEMV_TOKENS
-#undef RP_GEMV_ROWS
+// The accumulator macros (RP_GEMV_TILE, _DECL_ACC, _LOAD_ACC, _STORE_ACC, _REDUCE) also
+// serve the integer tile below.
 
 template <class Policy>
 using TileFn = void (*)(const Policy&, const TileArgs&);
@@ -416,22 +410,14 @@ void PackPairs(const GemvCall& call, const GemvBlocking& b, float* packed) {
   }
 }
 
-#define RP_INT_EACH(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7)
-#define RP_INT_DECL(r) [[maybe_unused]] auto acc##r = hn::Zero(df);
-#define RP_INT_LOAD(r) \
-  if constexpr (r < R) acc##r = hn::Load(df, args.acc + r * args.acc_stride);
-#define RP_INT_STORE(r) \
-  if constexpr (r < R) hn::Store(acc##r, df, args.acc + r * args.acc_stride);
-#define RP_INT_REDUCE(r) \
-  if constexpr (r < R) args.c[r] = hn::GetLane(hn::SumOfLanes(df, acc##r));
-#define RP_INT_ROW(r)                                                           \
-  if constexpr (r < R) {                                                        \
-    const uint8_t* b0 = w + r * args.w_stride;                                  \
-    const uint8_t* b1 = kLast ? zero + r * kBlock : b0 + kBlock;                \
-    const auto sums = SumsOf4MulAdd(seed, Int::Weights(b0, b1), acts);          \
-    const auto dw = hn::IfThenElse(second_lanes, hn::Set(df, f16[LoadU16(b1)]), \
-                                   hn::Set(df, f16[LoadU16(b0)]));              \
-    acc##r = hn::MulAdd(hn::ConvertTo(df, sums), hn::Mul(dw, da), acc##r);      \
+#define RP_INT_ROW(r)                                                              \
+  if constexpr (r < R) {                                                           \
+    const uint8_t* b0 = w + r * args.w_stride;                                     \
+    const uint8_t* b1 = kLast ? zero + r * kBlock : b0 + kBlock;                   \
+    const auto sums = SumsOf4MulAdd(seed, Int::Weights(b0, b1), acts);             \
+    const auto dw = hn::IfThenElse(second_lanes, hn::Set(df, f16[LoadU16(b1)]),    \
+                                   hn::Set(df, f16[LoadU16(b0)]));                 \
+    acc##r##_0 = hn::MulAdd(hn::ConvertTo(df, sums), hn::Mul(dw, da), acc##r##_0); \
   }
 
 // R rows x one token of q4_0 or q8_0 (Int: IntegerQ4_0, IntegerQ8_0) from pair records.
@@ -446,9 +432,11 @@ ROOFPROF_ATTR_AVX512VNNI HWY_NOINLINE void GemvTileInt(const float* f16, const T
   HWY_ALIGN int32_t second[16] = {};
   for (size_t j = 0; j < kQuantBlock; ++j) second[Int::Slot(1, j) / 4] = 1;
   const auto second_lanes = hn::RebindMask(df, hn::Ne(hn::Load(di, second), hn::Zero(di)));
-  RP_INT_EACH(RP_INT_DECL)
+  constexpr size_t T = 1;  // for the accumulator macros of GemvTile
+  const size_t N = hn::Lanes(df);
+  RP_GEMV_TILE(RP_GEMV_DECL_ACC)
   if (args.acc_in) {
-    RP_INT_EACH(RP_INT_LOAD)
+    RP_GEMV_TILE(RP_GEMV_LOAD_ACC)
   }
   // An odd last block pairs with zero blocks (its activations are zero too).
   alignas(64) static const uint8_t kZeroBlocks[kGemvMaxTileRows * sizeof(BlockQ8_0)] = {};
@@ -460,7 +448,7 @@ ROOFPROF_ATTR_AVX512VNNI HWY_NOINLINE void GemvTileInt(const float* f16, const T
     const auto acts = hn::Load(di8, reinterpret_cast<const int8_t*>(rec));
     const auto seed = hn::Load(di, reinterpret_cast<const int32_t*>(rec + 64));
     const auto da = hn::Load(df, reinterpret_cast<const float*>(rec + 128));
-    RP_INT_EACH(RP_INT_ROW)
+    RP_GEMV_EACH(RP_INT_ROW)
   };
   // About one prefetch per 64-byte line of each row: every other step for q4_0 (2 x 36 B),
   // every step for q8_0 (68 B). Prefetching every q4_0 step instead cost 10% (2 threads,
@@ -481,21 +469,25 @@ ROOFPROF_ATTR_AVX512VNNI HWY_NOINLINE void GemvTileInt(const float* f16, const T
   }
   if (u < args.units) step(std::true_type());
   if (args.c != nullptr) {
-    RP_INT_EACH(RP_INT_REDUCE)
+    RP_GEMV_TILE(RP_GEMV_REDUCE)
   } else {
-    RP_INT_EACH(RP_INT_STORE)
+    RP_GEMV_TILE(RP_GEMV_STORE_ACC)
   }
 }
 
 #undef RP_INT_ROW
-#undef RP_INT_REDUCE
-#undef RP_INT_STORE
-#undef RP_INT_LOAD
-#undef RP_INT_DECL
-#undef RP_INT_EACH
 #else
 inline constexpr bool kIntegerDotTarget = false;
 #endif  // HWY_TARGET == HWY_AVX3_DL
+
+#undef RP_GEMV_REDUCE
+#undef RP_GEMV_STORE_ACC
+#undef RP_GEMV_LOAD_ACC
+#undef RP_GEMV_DECL_ACC
+#undef RP_GEMV_EACH
+#undef RP_GEMV_TILE
+#undef RP_GEMV_TOKENS
+#undef RP_GEMV_ROWS
 
 // The whole GEMV for one weight format on this target.
 template <class Policy>
