@@ -23,6 +23,10 @@ namespace roofprof {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
+#if HWY_TARGET == HWY_AVX3_DL
+#include "src/arch/cpu_x86_vnni-inl.h"
+#endif
+
 #ifndef ROOFPROF_PEAK_FLOPS_MACROS
 #define ROOFPROF_PEAK_FLOPS_MACROS
 #define RP_REP6(M, o) M(o##0) M(o##1) M(o##2) M(o##3) M(o##4) M(o##5)
@@ -121,6 +125,35 @@ HWY_NOINLINE double FmaAddLoop(uint64_t iterations) {
   return static_cast<double>(hn::GetLane(hn::SumOfLanes(d, total)));
 }
 
+// int8 dot products: 8-bit multiplies summed in fours into int32 lanes, the instruction the
+// quantized GEMV's one-token path runs (vpdpbusd on AVX3_DL, Highway's AVX-512 VNNI target).
+// Each of kPureChains accumulators takes SumsOf4MulAdd twice per iteration; int32 lanes wrap
+// harmlessly. Other targets have no such instruction in Highway 1.0 and measure nothing.
+#if HWY_TARGET == HWY_AVX3_DL
+#define RP_HAVE_INT8_DOT 1
+#define RP_DOT(a) a = SumsOf4MulAdd(a, u, s);
+// The skeleton of FmaLoop; not shared through a template taking the step as a lambda, since
+// the lambda could not carry the avx512vnni target attribute that SumsOf4MulAdd needs.
+ROOFPROF_ATTR_AVX512VNNI HWY_NOINLINE double Int8DotLoop(uint64_t iterations) {
+  const hn::ScalableTag<int32_t> d;
+  int32_t init = static_cast<int32_t>(FlopSeed());
+  const int32_t step = 0x1001;
+  const auto u = hn::Set(hn::Repartition<uint8_t, decltype(d)>(), static_cast<uint8_t>(3 * init));
+  const auto s = hn::Set(hn::Repartition<int8_t, decltype(d)>(), static_cast<int8_t>(-init));
+  RP_PURE(RP_DECL)
+  for (uint64_t i = 0; i < iterations; ++i) {
+    RP_PURE(RP_DOT)
+    RP_PURE(RP_DOT)
+  }
+  auto total = hn::Zero(d);
+  RP_PURE(RP_SUM)
+  return static_cast<double>(hn::GetLane(hn::SumOfLanes(d, total)));
+}
+#undef RP_DOT
+#else
+#define RP_HAVE_INT8_DOT 0
+#endif
+
 #undef RP_DECL
 #undef RP_FMA
 #undef RP_ADD
@@ -147,6 +180,26 @@ inline double FlopsPerIterationImpl(int precision, int op) {
   }
 }
 
+// int8 operations per iteration of Int8DotLoop (2 per byte multiply-add, as an FMA counts 2
+// flops); 0 where the target has no int8 dot product.
+inline double Int8OpsPerIterationImpl() {
+#if RP_HAVE_INT8_DOT
+  const double bytes = static_cast<double>(hn::Lanes(hn::ScalableTag<int8_t>()));
+  return 2.0 * kPureChains * 2.0 * bytes;
+#else
+  return 0.0;
+#endif
+}
+
+inline double RunInt8DotKernelImpl(uint64_t iterations) {
+#if RP_HAVE_INT8_DOT
+  return Int8DotLoop(iterations);
+#else
+  (void)iterations;
+  return 0.0;
+#endif
+}
+
 inline double RunFlopKernelImpl(int precision, int op, uint64_t iterations) {
   if (precision == 0) {
     if (op == 0) return FmaLoop<double>(iterations);
@@ -157,6 +210,8 @@ inline double RunFlopKernelImpl(int precision, int op, uint64_t iterations) {
   if (op == 1) return AddLoop<float>(iterations);
   return FmaAddLoop<float>(iterations);
 }
+
+#undef RP_HAVE_INT8_DOT
 
 }  // namespace HWY_NAMESPACE
 }  // namespace roofprof

@@ -16,6 +16,8 @@ bool HasNativeFmaEntry() { return HasNativeFma(); }
 double RunFlopKernelEntry(int precision, int op, uint64_t iterations) {
   return RunFlopKernelImpl(precision, op, iterations);
 }
+double Int8OpsPerIterationEntry() { return Int8OpsPerIterationImpl(); }
+double RunInt8DotKernelEntry(uint64_t iterations) { return RunInt8DotKernelImpl(iterations); }
 
 }  // namespace HWY_NAMESPACE
 }  // namespace roofprof
@@ -30,6 +32,8 @@ namespace roofprof {
 HWY_EXPORT(FlopsPerIterationEntry);
 HWY_EXPORT(HasNativeFmaEntry);
 HWY_EXPORT(RunFlopKernelEntry);
+HWY_EXPORT(Int8OpsPerIterationEntry);
+HWY_EXPORT(RunInt8DotKernelEntry);
 
 const char* PrecisionName(Precision p) { return p == Precision::kFp64 ? "fp64" : "fp32"; }
 
@@ -59,6 +63,16 @@ double FlopsPerIteration(int64_t target, Precision p, FlopOp op) {
 double RunFlopKernel(int64_t target, Precision p, FlopOp op, uint64_t iterations) {
   return ROOFPROF_DISPATCH_FOR(RunFlopKernelEntry, target)(p == Precision::kFp64 ? 0 : 1,
                                                            static_cast<int>(op), iterations);
+}
+
+double Int8OpsPerIteration(int64_t target) {
+  return ROOFPROF_DISPATCH_FOR(Int8OpsPerIterationEntry, target)();
+}
+
+bool TargetHasInt8Dot(int64_t target) { return Int8OpsPerIteration(target) > 0; }
+
+double RunInt8DotKernel(int64_t target, uint64_t iterations) {
+  return ROOFPROF_DISPATCH_FOR(RunInt8DotKernelEntry, target)(iterations);
 }
 
 }  // namespace roofprof

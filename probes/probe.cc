@@ -291,8 +291,33 @@ class Prober {
             done += 1;
           }
         }
+        if (TargetHasInt8Dot(target)) MeasureInt8Dot(team, target, isa, 0.02 + 0.15 * done / total);
       }
     }
+  }
+
+  // The int8 dot-product peak (the ceiling of the quantized GEMV's integer path). Its op is
+  // "dot": no FMA; 2 operations per byte multiply-add, as for the floating-point rows.
+  void MeasureInt8Dot(Team& team, int64_t target, const std::string& isa, double progress) {
+    const int threads = team.size();
+    Progress("compute: " + isa + " int8 dot, " + std::to_string(threads) + " thread(s)", progress);
+    const double opi = Int8OpsPerIteration(target);
+    const Timing t = MeasureTeam(team, Config(0.02, 5), [&](int, uint64_t iters) {
+      return RunInt8DotKernel(target, iters);
+    });
+    Track(t);
+    ComputeCeiling c;
+    c.precision = "int8";
+    c.isa = isa;
+    c.op = "dot";
+    c.threads = threads;
+    c.gflops = opi * threads / t.best / 1e9;
+    c.median_gflops = opi * threads / t.median / 1e9;
+    c.flops_per_cycle = c.gflops / threads / ClockFor(threads);
+    // No spec figure: the core table knows FMA and add pipes, not integer dot-product ones.
+    c.theoretical_gflops = std::nan("");
+    c.flops_source = "model";
+    m_.compute.push_back(c);
   }
 
   // Runs one bandwidth measurement over `arrays` with total working set ~`total_bytes`.

@@ -58,7 +58,8 @@ std::string ComputeTableText(const Machine& m) {
   const std::vector<int> threads = ThreadCounts(m);
   std::string s =
       "Compute ceilings (GFLOP/s measured, best of repetitions; f/c = flop/cycle per "
-      "core; theo = spec arithmetic at the measured clock)\n";
+      "core; theo = spec arithmetic at the measured clock; int8 dot: 2 operations per 8-bit "
+      "multiply-add)\n";
   s += fmt::format("  {:<6} {:<7} {:<8}", "prec", "isa", "op");
   for (const int t : threads)
     s += fmt::format(" | {:>3} thr: {:>7} {:>5} {:>7}", t, "GFLOP/s", "f/c", "theo");

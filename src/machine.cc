@@ -275,6 +275,16 @@ const ComputeCeiling* FindCompute(const Machine& m, const std::string& precision
   return best;
 }
 
+const ComputeCeiling* FindPeak(const Machine& m, const std::string& precision, int threads,
+                               const std::string& isa) {
+  const ComputeCeiling* best = nullptr;
+  for (const char* op : kPeakOps) {
+    const ComputeCeiling* c = FindCompute(m, precision, op, threads, isa);
+    if (c != nullptr && (best == nullptr || c->gflops > best->gflops)) best = c;
+  }
+  return best;
+}
+
 const BandwidthCeiling* FindBandwidth(const Machine& m, const std::string& level,
                                       const std::string& kernel, int threads) {
   for (const auto& b : m.bandwidth) {

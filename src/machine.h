@@ -107,6 +107,13 @@ Machine LoadMachine(const std::string& path);
 // `isa` matches any target.
 const ComputeCeiling* FindCompute(const Machine& m, const std::string& precision,
                                   const std::string& op, int threads, const std::string& isa = "");
+// The single-kind peaks a compute roof is drawn from: fma (mul+add where the ISA has no FMA)
+// for floating point, dot for int8 (8-bit multiplies summed in fours into int32).
+inline constexpr const char* kPeakOps[] = {"fma", "mul+add", "dot"};
+// Best of the kPeakOps ceilings for (precision, threads); an empty `isa` matches any target.
+// nullptr when none.
+const ComputeCeiling* FindPeak(const Machine& m, const std::string& precision, int threads,
+                               const std::string& isa = "");
 // Bandwidth ceiling for (level, kernel, threads); nullptr when none.
 const BandwidthCeiling* FindBandwidth(const Machine& m, const std::string& level,
                                       const std::string& kernel, int threads);

@@ -23,7 +23,9 @@ std::string MapPrecision(const Machine& m, const std::string& precision) {
     return false;
   };
   if (has(precision)) return precision;
-  // Weights stored narrow are widened and computed in fp32.
+  // Weights stored narrow are widened and computed in fp32; int8 dot products are held to fp32
+  // where no int8 peak was measured (a target without a dot-product instruction, or a
+  // machine.json written before the probe measured one).
   if (precision == "bf16" || precision == "f16" || precision == "fp16" || precision == "q8_0" ||
       precision == "q4_0" || precision == "int8") {
     return "fp32";
@@ -100,12 +102,8 @@ Ceilings SelectCeilings(const Machine& m, const std::string& precision, int thre
   }
   const int ct = NearestThreads(counts, threads);
   if (ct > 0) {
-    const ComputeCeiling* best = nullptr;
-    for (const char* op : {"fma", "mul+add"}) {
-      const ComputeCeiling* x = FindCompute(m, p, op, ct, isa);
-      if (x == nullptr && !isa.empty()) x = FindCompute(m, p, op, ct);
-      if (x != nullptr && (best == nullptr || x->gflops > best->gflops)) best = x;
-    }
+    const ComputeCeiling* best = FindPeak(m, p, ct, isa);
+    if (best == nullptr && !isa.empty()) best = FindPeak(m, p, ct);
     if (best != nullptr) {
       const double scale = static_cast<double>(threads) / ct;
       c.compute_gflops = best->gflops * scale;

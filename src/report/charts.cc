@@ -67,17 +67,6 @@ std::string ChartPrecision(const Machine& m, const std::string& p) {
   return p.empty() ? "fp32" : p;
 }
 
-// Best of the single-op-type peaks (fma, or mul+add where there is no FMA) for one ISA.
-const ComputeCeiling* BestOp(const Machine& m, const std::string& p, const std::string& isa,
-                             int threads) {
-  const ComputeCeiling* best = nullptr;
-  for (const char* op : {"fma", "mul+add"}) {
-    const ComputeCeiling* c = FindCompute(m, p, op, threads, isa);
-    if (c != nullptr && c->isa == isa && (best == nullptr || c->gflops > best->gflops)) best = c;
-  }
-  return best;
-}
-
 // ISAs with measurements for `p`: the CPU's target order first (best first), then the rest.
 std::vector<std::string> IsaOrder(const Machine& m, const std::string& p) {
   std::vector<std::string> out;
@@ -282,7 +271,7 @@ RooflineData BuildRoofline(const Machine& m, const KernelsFile* k, int threads) 
     const std::string scaled = ct == T ? "" : " (scaled from " + Threads(ct) + ")";
     std::vector<ComputeLine> lines;
     for (const auto& isa : IsaOrder(m, p)) {
-      const ComputeCeiling* c = BestOp(m, p, isa, ct);
+      const ComputeCeiling* c = FindPeak(m, p, ct, isa);
       if (c == nullptr || Positive(c->gflops) == 0) continue;
       ComputeLine line;
       line.precision = p;
@@ -304,7 +293,7 @@ RooflineData BuildRoofline(const Machine& m, const KernelsFile* k, int threads) 
     const ComputeLine best = lines[0];
     for (auto& l : lines) d.compute.push_back(l);
     if (pi == 0 && T > 1 && counts.count(1) > 0 && ct != 1) {
-      const ComputeCeiling* c = BestOp(m, p, best.isa, 1);
+      const ComputeCeiling* c = FindPeak(m, p, 1, best.isa);
       if (c != nullptr && Positive(c->gflops) > 0) {
         ComputeLine one = best;
         one.roof = false;
@@ -317,7 +306,7 @@ RooflineData BuildRoofline(const Machine& m, const KernelsFile* k, int threads) 
         d.compute.push_back(one);
       }
     }
-    const ComputeCeiling* bc = BestOp(m, p, best.isa, ct);
+    const ComputeCeiling* bc = FindPeak(m, p, ct, best.isa);
     const double theo = bc != nullptr ? Positive(bc->theoretical_gflops) * scale : 0;
     if (theo > 0 && pi == 0) {
       ComputeLine t = best;

@@ -302,11 +302,13 @@ std::string CeilingsSection(const Machine& m) {
   std::string out = "<section class=\"card\" id=\"ceilings\"><h2>Ceilings</h2>\n";
   out +=
       "<p class=\"lead\">Best of the repetitions. Theoretical peaks (spec-sheet arithmetic for "
-      "the recognised core) are shown beside the measured ones, never instead of them.</p>\n";
+      "the recognised core) are shown beside the measured ones, never instead of them. int8 "
+      "rows count each 8-bit multiply-add of a dot product as 2 operations, as FMA rows do.</p>\n";
   std::set<int> threads;
   for (const auto& c : m.compute) threads.insert(c.threads);
   // Rows: precision (fp32 first, then fp64, then the rest) and ISA (best target first).
-  // Columns: the single-op peak (fma, or mul+add where the ISA has no FMA), then the other ops.
+  // Columns: the single-kind peak (kPeakOps: fma, mul+add without FMA, dot for int8), then the
+  // other ops.
   const auto rank = [](const std::vector<std::string>& order, const std::string& x) {
     return std::find(order.begin(), order.end(), x) - order.begin();
   };
@@ -318,8 +320,10 @@ std::string CeilingsSection(const Machine& m) {
       if (c.threads != t) continue;
       const auto key = std::make_pair(c.precision, c.isa);
       if (std::find(rows.begin(), rows.end(), key) == rows.end()) rows.push_back(key);
-      if (c.op != "fma" && c.op != "mul+add" &&
-          std::find(ops.begin(), ops.end(), c.op) == ops.end()) {
+      const bool peak = std::find_if(std::begin(kPeakOps), std::end(kPeakOps), [&](const char* op) {
+                          return c.op == op;
+                        }) != std::end(kPeakOps);
+      if (!peak && std::find(ops.begin(), ops.end(), c.op) == ops.end()) {
         ops.push_back(c.op);
       }
     }
@@ -334,13 +338,13 @@ std::string CeilingsSection(const Machine& m) {
     });
     out += "<h3>Compute, " + Threads(t) +
            " (GFLOP/s)</h3><div class=\"scroll\"><table><thead>"
-           "<tr><th>Precision</th><th>ISA</th><th class=\"n\">fma or mul+add</th>";
+           "<tr><th>Precision</th><th>ISA</th><th class=\"n\">peak: fma, mul+add or dot</th>";
     for (const auto& op : ops) out += "<th class=\"n\">" + E(op) + "</th>";
     out += "</tr></thead><tbody>\n";
     const auto cell = [&](const ComputeCeiling* c) {
       if (c == nullptr) return std::string("<td class=\"n\">&ndash;</td>");
       std::string v = "<td class=\"n\"><strong>" + Num(c->gflops) + "</strong>";
-      if (c->op == "mul+add") v += " <span class=\"theo\">(mul+add)</span>";
+      if (c->op != "fma") v += " <span class=\"theo\">(" + E(c->op) + ")</span>";
       v += "<div class=\"theo\">" + Num(c->flops_per_cycle) + " flop/cycle per core</div>";
       if (std::isfinite(c->theoretical_gflops) && c->theoretical_gflops > 0) {
         v += "<div class=\"theo\">" + FormatRate(c->gflops / c->theoretical_gflops * 100) +
@@ -357,10 +361,7 @@ std::string CeilingsSection(const Machine& m) {
         }
         return nullptr;
       };
-      const ComputeCeiling* fma = find("fma");
-      const ComputeCeiling* muladd = find("mul+add");
-      const ComputeCeiling* peak =
-          fma == nullptr || (muladd != nullptr && muladd->gflops > fma->gflops) ? muladd : fma;
+      const ComputeCeiling* peak = FindPeak(m, row.first, t, row.second);
       out += "<tr><td>" + E(row.first) + "</td><td>" + E(row.second) + "</td>" + cell(peak);
       for (const auto& op : ops) out += cell(find(op));
       out += "</tr>\n";

@@ -36,6 +36,14 @@ TEST(Probe, TinyRunIsSelfConsistent) {
     EXPECT_NEAR(c.flops_per_cycle * c.threads * ClockFor(m, c.threads), c.gflops, 1e-9 * c.gflops);
     EXPECT_EQ(c.flops_source, "model");
   }
+  // The int8 dot-product peak is measured with the fp rows wherever the (quick: first) target
+  // has the instruction.
+  const bool int8_dot = TargetHasInt8Dot(AvailableTargets()[0]);
+  for (const int t : {1, m.cpu.all_threads}) {
+    const ComputeCeiling* c = FindCompute(m, "int8", "dot", t);
+    EXPECT_EQ(c != nullptr, int8_dot) << t << " thread(s)";
+    if (c != nullptr) EXPECT_EQ(c->isa, TargetName(AvailableTargets()[0]));
+  }
   ASSERT_FALSE(m.bandwidth.empty());
   for (const auto& b : m.bandwidth) {
     EXPECT_TRUE(std::isfinite(b.gbps));
@@ -91,6 +99,37 @@ TEST(PeakFlops, FlopCountsPerTarget) {
       EXPECT_TRUE(std::isfinite(RunFlopKernel(t, Precision::kFp32, op, 10000))) << TargetName(t);
     }
   }
+}
+
+TEST(PeakFlops, Int8DotProductsComputeWhatTheySay) {
+  bool any = false;
+  for (const int64_t t : AvailableTargets()) {
+    const double ops = Int8OpsPerIteration(t);
+    EXPECT_EQ(TargetHasInt8Dot(t), ops > 0) << TargetName(t);
+    if (!TargetHasInt8Dot(t)) {
+      EXPECT_EQ(ops, 0) << TargetName(t);
+      continue;
+    }
+    any = true;
+    // The same chains as the fp32 FMA loop, four bytes per float lane.
+    EXPECT_DOUBLE_EQ(ops, 4 * FlopsPerIteration(t, Precision::kFp32, FlopOp::kFma))
+        << TargetName(t);
+    // Every chain starts at 1 + 0x1001 (k + 1) (k = 0..chains-1) in each int32 lane and adds 4
+    // products 3 x -1 per dot product, two per iteration: the lane sum after n iterations is
+    // exact, so it checks the instruction's arithmetic and the operation count together.
+    const double bytes = TargetVectorBytes(t);
+    const double chains = ops / (2 * 2 * bytes);
+    const double lanes32 = bytes / 4;
+    const double seeds = chains + 0x1001 * chains * (chains + 1) / 2;
+    for (const uint64_t n : {uint64_t{0}, uint64_t{1}, uint64_t{1000}}) {
+      EXPECT_DOUBLE_EQ(RunInt8DotKernel(t, n),
+                       lanes32 * seeds - lanes32 * chains * 2 * 12 * static_cast<double>(n))
+          << TargetName(t) << ", " << n << " iterations";
+    }
+  }
+  if (!any)
+    GTEST_SKIP() << "no compiled target with an int8 dot product runs on this CPU "
+                    "(AVX3_DL needs AVX-512 VNNI); checked that the others report none";
 }
 
 TEST(Bandwidth, KernelsComputeWhatTheySay) {

@@ -133,6 +133,39 @@ TEST(SelectCeilings, MatchesPrecisionThreadsAndIsa) {
   EXPECT_DOUBLE_EQ(SelectCeilings(m, "q4_0", 1).compute_gflops, 200);
 }
 
+TEST(SelectCeilings, Int8DotProductsUseTheirOwnPeakWhenMeasured) {
+  Machine m = TwoThreadMachine();
+  // Without an int8 row (no dot-product instruction, or an older machine.json): fp32's roof.
+  EXPECT_DOUBLE_EQ(SelectCeilings(m, "int8", 2, "AVX3_DL").compute_gflops, 400);
+  for (const int t : {1, 2}) {
+    m.compute.push_back({"int8", "AVX3_DL", "dot", t, 900.0 * t, 0, 0, std::nan(""), "model"});
+  }
+  Ceilings c = SelectCeilings(m, "int8", 2, "AVX3_DL");
+  EXPECT_DOUBLE_EQ(c.compute_gflops, 1800);
+  EXPECT_TRUE(std::isnan(c.theoretical_gflops));
+  EXPECT_EQ(c.compute_label, "int8 dot AVX3_DL, 2 threads");
+  // The int8 row is found from any ISA, and it never stands in for the other precisions.
+  EXPECT_DOUBLE_EQ(SelectCeilings(m, "int8", 1, "AVX3").compute_gflops, 900);
+  EXPECT_DOUBLE_EQ(SelectCeilings(m, "q4_0", 2).compute_gflops, 400);
+  EXPECT_DOUBLE_EQ(SelectCeilings(m, "fp32", 2, "AVX3_DL").compute_gflops, 400);
+  // Bandwidth ceilings do not depend on the precision.
+  EXPECT_DOUBLE_EQ(c.gbps[3], 45);
+}
+
+TEST(FindPeak, BestSingleKindOpOnly) {
+  Machine m;
+  m.compute.push_back({"fp32", "SSE4", "mul+add", 1, 60, 0, 0, 0, "model"});
+  m.compute.push_back({"fp32", "SSE4", "add", 1, 90, 0, 0, 0, "model"});
+  m.compute.push_back({"fp32", "SSE4", "fma+add", 1, 95, 0, 0, 0, "model"});
+  m.compute.push_back({"fp32", "AVX2", "fma", 1, 80, 0, 0, 0, "model"});
+  // Mixes and adds are not a roof: the best of fma, mul+add and dot is.
+  ASSERT_NE(FindPeak(m, "fp32", 1), nullptr);
+  EXPECT_EQ(FindPeak(m, "fp32", 1)->isa, "AVX2");
+  EXPECT_EQ(FindPeak(m, "fp32", 1, "SSE4")->op, "mul+add");
+  EXPECT_EQ(FindPeak(m, "fp32", 2), nullptr);
+  EXPECT_EQ(FindPeak(m, "fp64", 1), nullptr);
+}
+
 TEST(SelectCeilings, ScalesUnprobedThreadCounts) {
   const Machine m = TwoThreadMachine();
   const Ceilings c = SelectCeilings(m, "fp32", 4);
