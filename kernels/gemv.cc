@@ -25,6 +25,9 @@ void GemvEntry(const GemvCall& call, const GemvBlocking& blocking, void* workspa
     case WeightFormat::kQ8_0:
       return GemvRun(DecodeQ8_0{F16ToF32Table()}, call, blocking, workspace);
     case WeightFormat::kQ4_0:
+#if HWY_TARGET == HWY_AVX3_DL
+      if (call.panels != nullptr && call.m == 1) return GemvQ4PanelRun(call, workspace);
+#endif
       return GemvRun(DecodeQ4_0{F16ToF32Table()}, call, blocking, workspace);
   }
 }
@@ -68,10 +71,11 @@ namespace {
 
 int64_t RoundUp(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
 
-// Whether any target this machine can run reads panels: only then do workloads keep them.
-bool AnyTargetUsesPanels() {
+// Whether any target this machine can run reads panels for the call: only then do workloads
+// keep them.
+bool AnyTargetReadsPanels(WeightFormat f, int64_t m) {
   for (const int64_t t : AvailableTargets()) {
-    if (GemvTargetUsesPanels(t)) return true;
+    if (GemvReadsPanels(f, m, t)) return true;
   }
   return false;
 }
@@ -105,8 +109,9 @@ int GemvVectorRegisters(int64_t target) {
   return ROOFPROF_DISPATCH_FOR(GemvVectorRegistersEntry, target)();
 }
 
-bool GemvTargetUsesPanels(int64_t target) {
-  return ROOFPROF_DISPATCH_FOR(GemvUsesPanelsEntry, target)();
+bool GemvReadsPanels(WeightFormat f, int64_t m, int64_t target) {
+  if (f == WeightFormat::kQ4_0) return GemvIntegerDot(f, m, target);
+  return GemvHasPanels(f) && ROOFPROF_DISPATCH_FOR(GemvUsesPanelsEntry, target)();
 }
 
 bool GemvIntegerDot(WeightFormat f, int64_t m, int64_t target) {
@@ -123,18 +128,44 @@ int64_t GemvPairRecordBytes(int64_t k, int64_t k_block) {
   return bytes;
 }
 
-bool GemvHasPanels(WeightFormat f) { return f == WeightFormat::kF32 || f == WeightFormat::kBF16; }
+bool GemvHasPanels(WeightFormat f) {
+  return f == WeightFormat::kF32 || f == WeightFormat::kBF16 || f == WeightFormat::kQ4_0;
+}
 
 int64_t GemvPanelSteps(WeightFormat f, int64_t k) {
   return f == WeightFormat::kBF16 ? (k + 1) / 2 : k;
 }
 
 size_t GemvPanelBytes(WeightFormat f, int64_t n, int64_t k) {
+  if (f == WeightFormat::kQ4_0) {
+    return static_cast<size_t>(RoundUp(n, kGemvPanelRows) / kGemvPanelRows *
+                               (k / static_cast<int64_t>(kQuantBlock)) * kGemvQ4PanelRecordBytes);
+  }
   return static_cast<size_t>(RoundUp(n, kGemvPanelRows) * GemvPanelSteps(f, k)) * 4;
 }
 
 void PackGemvPanels(WeightFormat f, const void* w, int64_t n, int64_t k, int64_t block_begin,
                     int64_t block_end, void* panels) {
+  if (f == WeightFormat::kQ4_0) {
+    const int64_t blocks = k / static_cast<int64_t>(kQuantBlock);
+    const auto* rows = static_cast<const unsigned char*>(w);
+    auto* out = static_cast<unsigned char*>(panels);
+    for (int64_t b = block_begin; b < block_end; ++b) {
+      for (int64_t j = 0; j < blocks; ++j) {
+        unsigned char* rec = out + (b * blocks + j) * kGemvQ4PanelRecordBytes;
+        std::memset(rec, 0, static_cast<size_t>(kGemvQ4PanelRecordBytes));
+        for (int64_t i = 0; i < kGemvPanelRows && b * kGemvPanelRows + i < n; ++i) {
+          // The GGUF block: fp16 d (2 bytes), then 16 bytes of qs.
+          const unsigned char* src =
+              rows + (b * kGemvPanelRows + i) * static_cast<int64_t>(RowBytes(f, k)) +
+              j * static_cast<int64_t>(sizeof(BlockQ4_0));
+          for (int64_t g = 0; g < 4; ++g) std::memcpy(rec + g * 64 + i * 4, src + 2 + 4 * g, 4);
+          std::memcpy(rec + 256 + i * 2, src, 2);
+        }
+      }
+    }
+    return;
+  }
   const int64_t steps = GemvPanelSteps(f, k);
   const int64_t per_step = f == WeightFormat::kBF16 ? 2 : 1;  // weights per row and step
   for (int64_t b = block_begin; b < block_end; ++b) {
@@ -237,8 +268,9 @@ std::string Description(WeightFormat f) {
              "into f32, else weights dequantized to f32 in registers, f32 FMA accumulation";
     case WeightFormat::kQ4_0:
       return "decode GEMV, GGUF q4_0 weights (18 B per 32); activations quantized per 32 to q8_0 "
-             "as ggml does; one token on AVX-512 VNNI: int8 dot products (vpdpbusd) scaled "
-             "into f32, else weights dequantized to f32 in registers, f32 FMA accumulation";
+             "as ggml does; one token on AVX-512 VNNI: weights repacked at load into 16-row "
+             "panels, int8 dot products (vpdpbusd) on 16 rows at once scaled into f32, else "
+             "weights dequantized to f32 in registers, f32 FMA accumulation";
   }
   return "";
 }
@@ -275,12 +307,18 @@ GemvBlocking ModelBlocking(int64_t m, int64_t k) {
 //                further token group (it waits in L2); Ap per tile when a group's A chunk
 //                outgrows L1.
 //   L3, DRAM   = as above, with Wp for W.
+// q4_0 panels (one token, int8 dot products): the same with Wp = 18 bytes per block and row
+// (rows rounded up to 16) and Ap = the activation records, kGemvQ4ActRecordBytes per block,
+// read once per tile.
 WorkModel GemvPanelModel(WeightFormat f, int64_t m, int64_t n, int64_t k, const GemvBlocking& b,
                          const ModelContext& ctx) {
   const double rows = static_cast<double>(RoundUp(n, kGemvPanelRows));
   const double wp = static_cast<double>(GemvPanelBytes(f, n, k));
   const double a_bytes = 4.0 * m * k, c_bytes = 4.0 * m * n;
-  const double packed = 4.0 * b.padded_m * k;
+  const bool q4 = f == WeightFormat::kQ4_0;
+  const double packed =
+      q4 ? static_cast<double>(k / static_cast<int64_t>(kQuantBlock) * kGemvQ4ActRecordBytes)
+         : 4.0 * b.padded_m * k;
   const int64_t blocks_per_tile = GemvPanelBlocks(b.tokens);
   int64_t tiles = 0;
   for (int tid = 0; tid < std::max(1, ctx.threads); ++tid) {
@@ -297,7 +335,7 @@ WorkModel GemvPanelModel(WeightFormat f, int64_t m, int64_t n, int64_t k, const 
   wm.flops = 2.0 * m * n * k;
   wm.compulsory_bytes =
       static_cast<double>(n) * static_cast<double>(RowBytes(f, k)) + a_bytes + c_bytes;
-  wm.precision = "fp32";
+  wm.precision = q4 ? "int8" : "fp32";
   const double a_tile_loads = static_cast<double>(tiles) * packed;
   wm.bytes[0] =
       static_cast<double>(b.groups) * wp + a_bytes + packed + a_tile_loads + acc_bytes + c_bytes;
@@ -318,6 +356,12 @@ WorkModel GemvPanelModel(WeightFormat f, int64_t m, int64_t n, int64_t k, const 
                           std::to_string(blocks_per_tile) + " blocks x " +
                           std::to_string(b.tokens) + " tokens, " + std::to_string(b.groups) +
                           " token group(s), " + std::to_string(chunks) + " k chunk(s)");
+  if (q4) {
+    wm.derivation.push_back("A quantized to q8_0 blocks, one " +
+                            std::to_string(kGemvQ4ActRecordBytes) +
+                            "-byte record each (activations, offset seed, scale); int8 dot "
+                            "products (vpdpbusd) on 16 rows at once, f32 accumulation");
+  }
   wm.derivation.push_back("L1: panels x groups, packed A (" + FormatBytes(packed) +
                           ") broadcast once per tile, accumulators " + FormatBytes(acc_bytes) +
                           ", C " + FormatBytes(c_bytes));
@@ -330,7 +374,7 @@ WorkModel GemvPanelModel(WeightFormat f, int64_t m, int64_t n, int64_t k, const 
 
 WorkModel GemvModel(WeightFormat f, int64_t m, int64_t n, int64_t k, const ModelContext& ctx) {
   const GemvBlocking b = ModelBlocking(m, k);
-  if (GemvHasPanels(f) && GemvTargetUsesPanels(BestTarget())) {
+  if (GemvReadsPanels(f, m, BestTarget())) {
     return GemvPanelModel(f, m, n, k, b, ctx);
   }
   const double w_bytes = static_cast<double>(n) * static_cast<double>(RowBytes(f, k));
@@ -429,9 +473,9 @@ class GemvWorkload : public Workload {
     a_ = AllocateAligned(static_cast<size_t>(m_ * k_) * sizeof(float));
     c_ = AllocateAligned(static_cast<size_t>(m_ * n_) * sizeof(float));
     ws_ = AllocateAligned(ws_bytes);
-    // f32, bf16: the panel copy of W too, when a target here reads it (GemvTargetUsesPanels).
+    // f32, bf16, q4_0: the panel copy of W too, when a target here reads it (GemvReadsPanels).
     void* panels = nullptr;
-    if (GemvHasPanels(f_) && AnyTargetUsesPanels()) {
+    if (AnyTargetReadsPanels(f_, m_)) {
       panels_ = AllocateAligned(GemvPanelBytes(f_, n_, k_));
       panels = panels_.get();
     }
@@ -525,9 +569,8 @@ std::unique_ptr<Workload> MakeGemv(WeightFormat f, const Shape& shape) {
     throw UsageError("--shape: " + name + " needs k to be a multiple of 32 (its block size), got " +
                      std::to_string(k));
   }
-  const double panels = GemvHasPanels(f) && AnyTargetUsesPanels()
-                            ? static_cast<double>(GemvPanelBytes(f, n, k))
-                            : 0.0;
+  const double panels =
+      AnyTargetReadsPanels(f, m) ? static_cast<double>(GemvPanelBytes(f, n, k)) : 0.0;
   const double bytes = static_cast<double>(n) * RowBytes(f, static_cast<size_t>(k)) + panels +
                        4.0 * m * k * 2 + 4.0 * m * n;
   CheckFitsInMemory(static_cast<uint64_t>(bytes), name + " " + FormatShape(shape));

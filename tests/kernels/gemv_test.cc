@@ -245,19 +245,56 @@ TEST(Gemv, PanelLayoutAndWhichTargetsUseIt) {
       }
     }
   }
-  // Panels serve the fixed-length targets with 16 f32 lanes (64-byte vectors) and 32
+  // q4_0: per 16-row block and 32-weight block a 288-byte record: in 32-bit lane i of group g
+  // (64 bytes each), qs bytes 4g..4g+3 of row i; then the 16 rows' fp16 d. Rows past n: zero.
+  const int64_t qk = 64, qblocks = 2;
+  std::vector<unsigned char> q4(static_cast<size_t>(n * qblocks * 18));
+  for (size_t i = 0; i < q4.size(); ++i) q4[i] = static_cast<unsigned char>(i * 7 + 1);
+  ASSERT_EQ(GemvPanelBytes(WeightFormat::kQ4_0, n, qk), static_cast<size_t>(2 * qblocks * 288));
+  std::vector<unsigned char> rec(GemvPanelBytes(WeightFormat::kQ4_0, n, qk), 0xAB);
+  PackGemvPanels(WeightFormat::kQ4_0, q4.data(), n, qk, 0, 2, rec.data());
+  for (int64_t b = 0; b < 2; ++b) {
+    for (int64_t j = 0; j < qblocks; ++j) {
+      const unsigned char* r = rec.data() + (b * qblocks + j) * 288;
+      for (int64_t i = 0; i < 16; ++i) {
+        const int64_t row = b * 16 + i;
+        const auto src = [&](int64_t byte) -> unsigned char {  // byte of the GGUF block
+          return row < n ? q4[static_cast<size_t>((row * qblocks + j) * 18 + byte)] : 0;
+        };
+        for (int64_t g = 0; g < 4; ++g) {
+          for (int64_t e = 0; e < 4; ++e) {
+            EXPECT_EQ(r[g * 64 + i * 4 + e], src(2 + 4 * g + e))
+                << "q4_0 block " << b << " k-block " << j << " row " << i << " group " << g;
+          }
+        }
+        EXPECT_EQ(r[256 + 2 * i], src(0));
+        EXPECT_EQ(r[256 + 2 * i + 1], src(1));
+      }
+    }
+  }
+  // f32/bf16 panels serve the fixed-length targets with 16 f32 lanes (64-byte vectors) and 32
   // registers; scalable SVE/RVV vectors (SVE at 512 bits has 16 lanes too) keep the row loop.
+  // q4_0 panels serve one token where the integer path runs; q8_0 has none.
   for (const int64_t target : testing_util::Targets()) {
     const bool scalable = (target & (HWY_SVE | HWY_SVE2 | HWY_RVV)) != 0;
-    EXPECT_EQ(GemvTargetUsesPanels(target),
-              !scalable && TargetVectorBytes(target) == 64 && GemvVectorRegisters(target) == 32)
-        << TargetName(target);
+    const bool wide =
+        !scalable && TargetVectorBytes(target) == 64 && GemvVectorRegisters(target) == 32;
+    for (const int64_t m : {1, 2, 16}) {
+      EXPECT_EQ(GemvReadsPanels(WeightFormat::kF32, m, target), wide) << TargetName(target);
+      EXPECT_EQ(GemvReadsPanels(WeightFormat::kBF16, m, target), wide) << TargetName(target);
+      EXPECT_EQ(GemvReadsPanels(WeightFormat::kQ4_0, m, target),
+                m == 1 && GemvIntegerDot(WeightFormat::kQ4_0, 1, target))
+          << TargetName(target);
+      EXPECT_FALSE(GemvReadsPanels(WeightFormat::kQ8_0, m, target)) << TargetName(target);
+    }
   }
 }
 
-// Encodes w (n x k) in format f and runs C = A W^T for dense A (m x k) on `target`, 1 thread.
+// Encodes w (n x k) in format f and runs C = A W^T for dense A (m x k) on `target`, 1 thread;
+// with `panels`, the call also carries W packed into panels (formats that have them).
 std::vector<float> RunDense(int64_t target, WeightFormat f, int64_t m, int64_t n, int64_t k,
-                            const std::vector<float>& w, const std::vector<float>& a) {
+                            const std::vector<float>& w, const std::vector<float>& a,
+                            bool panels = false) {
   const size_t row = RowBytes(f, static_cast<size_t>(k));
   std::vector<unsigned char> wq(static_cast<size_t>(n) * row);
   for (int64_t r = 0; r < n; ++r) {
@@ -274,6 +311,12 @@ std::vector<float> RunDense(int64_t target, WeightFormat f, int64_t m, int64_t n
   call.w = wq.data();
   call.c = c.data();
   call.ldc = n;
+  Bytes packed;
+  if (panels && GemvHasPanels(f)) {
+    packed = Allocate(GemvPanelBytes(f, n, k));
+    PackGemvPanels(f, wq.data(), n, k, 0, (n + kGemvPanelRows - 1) / kGemvPanelRows, packed.get());
+    call.panels = packed.get();
+  }
   const GemvBlocking b = ChooseGemvBlocking(m, k, GemvVectorRegisters(target));
   Bytes ws = Allocate(GemvWorkspaceBytes(b, 1));
   Gemv(target, call, ws.get());
@@ -286,7 +329,8 @@ TEST(Gemv, BlockFormatsQuantizeActivationsAsGgml) {
   // exactly and, with integer weights of d = 1, C is an exact integer that half-to-even
   // rounding (2.5 -> 2) or truncation would miss. k = 96: three blocks (the integer tile pairs
   // the third with a zero block); n = 9: an 8-row tile and a one-row tile; m = 1 (integer dot
-  // products where the target has VNNI) and m = 2 (f32 decode).
+  // products where the target has VNNI) and m = 2 (f32 decode); q4_0 also from panels (one
+  // partial 16-row block).
   const int64_t n = 9, k = 96;
   const float halves[] = {2.5f, -2.5f, 0.5f, -0.5f, 1.5f, -1.5f, 3.49f, -7.5f, 0.25f, 6.5f};
   for (const int64_t target : testing_util::Targets()) {
@@ -299,17 +343,19 @@ TEST(Gemv, BlockFormatsQuantizeActivationsAsGgml) {
           w[i] = i % 32 == 0 ? extreme : static_cast<float>(static_cast<int>(i % 13) - 6);
         }
         for (size_t i = 0; i < a.size(); ++i) a[i] = i % 32 == 5 ? 127.0f : halves[i % 10];
-        const std::vector<float> c = RunDense(target, f, m, n, k, w, a);
-        for (int64_t t = 0; t < m; ++t) {
-          for (int64_t r = 0; r < n; ++r) {
-            double want = 0;
-            for (int64_t i = 0; i < k; ++i) {
-              want += std::round(static_cast<double>(a[static_cast<size_t>(t * k + i)])) *
-                      w[static_cast<size_t>(r * k + i)];
+        for (const bool panels : {false, true}) {
+          const std::vector<float> c = RunDense(target, f, m, n, k, w, a, panels);
+          for (int64_t t = 0; t < m; ++t) {
+            for (int64_t r = 0; r < n; ++r) {
+              double want = 0;
+              for (int64_t i = 0; i < k; ++i) {
+                want += std::round(static_cast<double>(a[static_cast<size_t>(t * k + i)])) *
+                        w[static_cast<size_t>(r * k + i)];
+              }
+              EXPECT_EQ(c[static_cast<size_t>(t * n + r)], want)
+                  << TargetName(target) << " " << WeightFormatName(f) << " m=" << m << " t=" << t
+                  << " r=" << r << (panels ? " panels" : "");
             }
-            EXPECT_EQ(c[static_cast<size_t>(t * n + r)], want)
-                << TargetName(target) << " " << WeightFormatName(f) << " m=" << m << " t=" << t
-                << " r=" << r;
           }
         }
       }
@@ -367,6 +413,50 @@ TEST(Gemv, ExactOnSmallIntegers) {
               << TargetName(target) << " " << WeightFormatName(f) << " t=" << t << " r=" << r;
         }
       }
+    }
+  }
+}
+
+TEST(Gemv, Q4PanelsOnEveryTargetAndEdgeSize) {
+  // q4_0 panels serve one token on targets with int8 dot products; the others (and two tokens)
+  // read the GGUF rows and must agree. n around the 16-row block and the 4-block tile, k from
+  // one block to 4096 (a long run of records), 1-3 threads (n = 17 on 3 threads: a thread
+  // without rows).
+  uint32_t seed = 900;
+  for (const int64_t target : testing_util::Targets()) {
+    for (const int64_t n : {1, 15, 16, 17, 63, 64, 65, 100}) {
+      for (const int64_t k : {32, 96, 4096}) {
+        for (const int64_t m : {1, 2}) {
+          const int threads = 1 + static_cast<int>((n + k / 32) % 3);
+          Problem p(WeightFormat::kQ4_0, m, n, k, seed++);
+          p.UsePanels();
+          EXPECT_LE(p.Check(target, threads), 1.0)
+              << Label(target, WeightFormat::kQ4_0, m, n, k, threads) << " panels";
+        }
+      }
+    }
+  }
+}
+
+TEST(Gemv, Q4PanelsExactOnSmallIntegers) {
+  // Integer weights (d = 1: the -8 extreme in every block) and activations (127 in every block:
+  // d_a = 1): the panel path's integer sums and one FMA per block are exact.
+  const int64_t n = 37, k = 160;
+  std::vector<float> w(static_cast<size_t>(n * k)), a(static_cast<size_t>(k));
+  for (size_t i = 0; i < w.size(); ++i) {
+    w[i] = i % 32 == 0 ? -8.0f : static_cast<float>(static_cast<int>(i % 15) - 7);
+  }
+  for (size_t i = 0; i < a.size(); ++i) {
+    a[i] = i % 32 == 3 ? 127.0f : static_cast<float>(static_cast<int>(i % 11) - 5);
+  }
+  for (const int64_t target : testing_util::Targets()) {
+    const std::vector<float> c = RunDense(target, WeightFormat::kQ4_0, 1, n, k, w, a, true);
+    for (int64_t r = 0; r < n; ++r) {
+      double want = 0;
+      for (int64_t i = 0; i < k; ++i) {
+        want += static_cast<double>(a[static_cast<size_t>(i)]) * w[static_cast<size_t>(r * k + i)];
+      }
+      EXPECT_EQ(c[static_cast<size_t>(r)], want) << TargetName(target) << " r=" << r;
     }
   }
 }
