@@ -477,20 +477,20 @@ ROOFPROF_ATTR_AVX512VNNI HWY_NOINLINE void GemvTileInt(const float* f16, const T
 
 #undef RP_INT_ROW
 
-// q4_0 panels (gemv.h: kGemvQ4PanelRecordBytes) with one token: per record, four nibble
-// vectors give the 16 rows' weights 4g..4g+3 (low nibbles) and 16+4g..16+4g+3 (high), and
+// q4_0 and q8_0 panels (gemv.h: GemvIntPanelRecordBytes) with one token. Per record and 16-row
+// block: q4_0's four nibble vectors give the rows' weights 4g..4g+3 (low nibbles) and
+// 16+4g..16+4g+3 (high), q8_0's eight byte vectors weights 4g..4g+3 (sign bit flipped: q + 128);
 // eight vpdpbusd multiply them by the token's activations, 4 at a time broadcast to every lane,
-// starting from the block's seed (-8 x the activation sum). Each lane holds one row's exact
+// starting from the block's seed (-offset x the activation sum). Each lane holds one row's exact
 // integer dot product; then one convert and one FMA with d_w x d_a per row (exact, as in
-// GemvTileInt). Per 16 rows x 32 weights: 4 loads, 12 nibble ops, 8 vpdpbusd and 4 for the
-// scales, where GemvTileInt takes about 90 for the same weights (11 per two blocks and row).
-// J = 4 blocks per tile, four streams; no software prefetch: a standalone loop of this step
-// read n = 11008, k = 4096 (2 threads) at 0.29-0.33 ms without and 0.36 ms with an L2
-// prefetch 2 KiB ahead.
-inline constexpr size_t kQ4PanelRecord = static_cast<size_t>(kGemvQ4PanelRecordBytes);
-inline constexpr size_t kQ4ActRecord = static_cast<size_t>(kGemvQ4ActRecordBytes);
+// GemvTileInt). Per 16 rows x 32 weights, q4_0: 4 loads, 12 nibble ops, 8 vpdpbusd and 4 for
+// the scales, where GemvTileInt takes about 90 for the same weights (11 per two blocks and row).
+// J = 4 blocks per tile, four streams; no software prefetch: a standalone loop of the q4_0 step
+// read n = 11008, k = 4096 (2 threads) at 0.29-0.33 ms without and 0.36 ms with an L2 prefetch
+// 2 KiB ahead.
+inline constexpr size_t kIntActRecord = static_cast<size_t>(kGemvIntActRecordBytes);
 // The tile of one token as the panel model counts it (GemvPanelBlocks).
-inline constexpr size_t kQ4PanelBlocks = static_cast<size_t>(GemvPanelBlocks(1));
+inline constexpr size_t kIntPanelBlocks = static_cast<size_t>(GemvPanelBlocks(1));
 
 HWY_INLINE int32_t LoadI32(const uint8_t* p) {
   int32_t v;
@@ -498,42 +498,50 @@ HWY_INLINE int32_t LoadI32(const uint8_t* p) {
   return v;
 }
 
-// The token's activation records (kGemvQ4ActRecordBytes per 32-weight block), quantized as
-// PackActivations quantizes for the f32 decoders.
-inline void PackQ4PanelActs(const GemvCall& call, uint8_t* out) {
+// The token's activation records (kGemvIntActRecordBytes per 32-weight block), quantized as
+// PackActivations quantizes for the f32 decoders; the seed is -offset x the block's sum.
+inline void PackIntPanelActs(const GemvCall& call, int32_t offset, uint8_t* out) {
   const DecodeTag df;
   for (int64_t j = 0; j < call.k / static_cast<int64_t>(kQuantBlock); ++j) {
-    uint8_t* rec = out + static_cast<size_t>(j) * kQ4ActRecord;
+    uint8_t* rec = out + static_cast<size_t>(j) * kIntActRecord;
     HWY_ALIGN int8_t q[kQuantBlock];
     const float d = QuantizeBlockQ8_0(df, call.a + j * static_cast<int64_t>(kQuantBlock), q);
     int32_t sum = 0;
     for (size_t i = 0; i < kQuantBlock; ++i) sum += q[i];
-    const int32_t seed = -8 * sum;
+    const int32_t seed = -offset * sum;
     std::memcpy(rec, q, kQuantBlock);
     std::memcpy(rec + 32, &seed, sizeof(seed));
     std::memcpy(rec + 36, &d, sizeof(d));
   }
 }
 
-// Named per-block values of Q4PanelTile: s<j> int32 sums, o<j> f32 accumulators.
-#define RP_Q4P_EACH(M) M(0) M(1) M(2) M(3)
-#define RP_Q4P_DECL(j) [[maybe_unused]] auto o##j = hn::Zero(df);
-#define RP_Q4P_SEED(j) [[maybe_unused]] auto s##j = seed;
-#define RP_Q4P_DOT(j, g)                                                                      \
+// Named per-block values of PanelTileInt: s<j> int32 sums, o<j> f32 accumulators.
+#define RP_IP_EACH(M) M(0) M(1) M(2) M(3)
+#define RP_IP_DECL(j) [[maybe_unused]] auto o##j = hn::Zero(df);
+#define RP_IP_SEED(j) [[maybe_unused]] auto s##j = seed;
+// q4_0, group g: low nibbles times activations 4g.., high nibbles times 16+4g..
+#define RP_IP_Q4(j, g)                                                                        \
   if constexpr (j < J) {                                                                      \
     const auto n = hn::LoadU(du8, w + j * block_stride + (g)*64);                             \
     s##j = SumsOf4MulAdd(s##j, hn::And(n, nib), a##g);                                        \
     s##j = SumsOf4MulAdd(                                                                     \
         s##j, hn::And(hn::BitCast(du8, hn::ShiftRight<4>(hn::BitCast(du16, n))), nib), b##g); \
   }
-#define RP_Q4P_GROUP(g) RP_Q4P_DOT(0, g) RP_Q4P_DOT(1, g) RP_Q4P_DOT(2, g) RP_Q4P_DOT(3, g)
-#define RP_Q4P_SCALE(j)                                                                            \
+// q8_0, group g (weights 4g..4g+3) times activations `x`.
+#define RP_IP_Q8(j, g, x)                                         \
+  if constexpr (j < J) {                                          \
+    const auto n = hn::LoadU(du8, w + j * block_stride + (g)*64); \
+    s##j = SumsOf4MulAdd(s##j, hn::Xor(n, flip), x);              \
+  }
+#define RP_IP_Q4_GROUP(g) RP_IP_Q4(0, g) RP_IP_Q4(1, g) RP_IP_Q4(2, g) RP_IP_Q4(3, g)
+#define RP_IP_Q8_GROUP(g, x) RP_IP_Q8(0, g, x) RP_IP_Q8(1, g, x) RP_IP_Q8(2, g, x) RP_IP_Q8(3, g, x)
+#define RP_IP_SCALE(j)                                                                             \
   if constexpr (j < J) {                                                                           \
-    const auto* d16 = reinterpret_cast<const hwy::float16_t*>(w + j * block_stride + 256);         \
+    const auto* d16 = reinterpret_cast<const hwy::float16_t*>(w + j * block_stride + kScales);     \
     o##j = hn::MulAdd(hn::ConvertTo(df, s##j), hn::Mul(hn::PromoteTo(df, hn::LoadU(dh, d16)), da), \
                       o##j);                                                                       \
   }
-#define RP_Q4P_STORE(j)                                                         \
+#define RP_IP_STORE(j)                                                          \
   if constexpr (j < J) {                                                        \
     if (j * 16 + 16 <= valid_rows) {                                            \
       hn::StoreU(o##j, df, c + j * 16);                                         \
@@ -543,22 +551,27 @@ inline void PackQ4PanelActs(const GemvCall& call, uint8_t* out) {
     }                                                                           \
   }
 
-// J 16-row blocks x one token over `blocks` records each (block j's at w + j * block_stride),
-// C[i] for the tile's first valid_rows rows.
-template <size_t J>
-ROOFPROF_ATTR_AVX512VNNI HWY_NOINLINE void Q4PanelTile(const uint8_t* w, size_t block_stride,
-                                                       size_t blocks, const uint8_t* acts, float* c,
-                                                       size_t valid_rows) {
-  static_assert(J >= 1 && J <= kQ4PanelBlocks, "names cover 4 blocks");
+// J 16-row blocks x one token over `blocks` records each (block j's at w + j * block_stride) of
+// q4_0 or q8_0 (Int: IntegerQ4_0, IntegerQ8_0); C[i] for the tile's first valid_rows rows.
+template <class Int, size_t J>
+ROOFPROF_ATTR_AVX512VNNI HWY_NOINLINE void PanelTileInt(const uint8_t* w, size_t block_stride,
+                                                        size_t blocks, const uint8_t* acts,
+                                                        float* c, size_t valid_rows) {
+  static_assert(J >= 1 && J <= kIntPanelBlocks, "names cover 4 blocks");
+  constexpr bool kQ4 = Int::kOffset == IntegerQ4_0::kOffset;
+  constexpr size_t kRecord =
+      static_cast<size_t>(GemvIntPanelRecordBytes(kQ4 ? WeightFormat::kQ4_0 : WeightFormat::kQ8_0));
+  constexpr size_t kScales = kRecord - 32;
   const hn::Full512<float> df;
   const hn::Full512<int32_t> di;
   const hn::Full512<int8_t> di8;
   const hn::Full512<uint8_t> du8;
   const hn::Full512<uint16_t> du16;
   const hn::Rebind<hwy::float16_t, decltype(df)> dh;
-  const auto nib = hn::Set(du8, 0x0F);
-  RP_Q4P_EACH(RP_Q4P_DECL)
-  for (size_t blk = 0; blk < blocks; ++blk, w += kQ4PanelRecord, acts += kQ4ActRecord) {
+  [[maybe_unused]] const auto nib = hn::Set(du8, 0x0F);
+  [[maybe_unused]] const auto flip = hn::Set(du8, 0x80);
+  RP_IP_EACH(RP_IP_DECL)
+  for (size_t blk = 0; blk < blocks; ++blk, w += kRecord, acts += kIntActRecord) {
     // a<g>: activations 4g..4g+3 in every lane; b<g>: 16+4g..16+4g+3.
     const auto a0 = hn::BitCast(di8, hn::Set(di, LoadI32(acts + 0)));
     const auto a1 = hn::BitCast(di8, hn::Set(di, LoadI32(acts + 4)));
@@ -572,31 +585,46 @@ ROOFPROF_ATTR_AVX512VNNI HWY_NOINLINE void Q4PanelTile(const uint8_t* w, size_t 
     float d_a;
     std::memcpy(&d_a, acts + 36, sizeof(d_a));
     const auto da = hn::Set(df, d_a);
-    RP_Q4P_EACH(RP_Q4P_SEED)
-    RP_Q4P_GROUP(0)
-    RP_Q4P_GROUP(1)
-    RP_Q4P_GROUP(2)
-    RP_Q4P_GROUP(3)
-    RP_Q4P_EACH(RP_Q4P_SCALE)
+    RP_IP_EACH(RP_IP_SEED)
+    if constexpr (kQ4) {
+      RP_IP_Q4_GROUP(0)
+      RP_IP_Q4_GROUP(1)
+      RP_IP_Q4_GROUP(2)
+      RP_IP_Q4_GROUP(3)
+    } else {
+      RP_IP_Q8_GROUP(0, a0)
+      RP_IP_Q8_GROUP(1, a1)
+      RP_IP_Q8_GROUP(2, a2)
+      RP_IP_Q8_GROUP(3, a3)
+      RP_IP_Q8_GROUP(4, b0)
+      RP_IP_Q8_GROUP(5, b1)
+      RP_IP_Q8_GROUP(6, b2)
+      RP_IP_Q8_GROUP(7, b3)
+    }
+    RP_IP_EACH(RP_IP_SCALE)
   }
   HWY_ALIGN float edge[16];
-  RP_Q4P_EACH(RP_Q4P_STORE)
+  RP_IP_EACH(RP_IP_STORE)
 }
 
-#undef RP_Q4P_STORE
-#undef RP_Q4P_SCALE
-#undef RP_Q4P_GROUP
-#undef RP_Q4P_DOT
-#undef RP_Q4P_SEED
-#undef RP_Q4P_DECL
-#undef RP_Q4P_EACH
+#undef RP_IP_STORE
+#undef RP_IP_SCALE
+#undef RP_IP_Q8_GROUP
+#undef RP_IP_Q4_GROUP
+#undef RP_IP_Q8
+#undef RP_IP_Q4
+#undef RP_IP_SEED
+#undef RP_IP_DECL
+#undef RP_IP_EACH
 
-// q4_0, one token, from panels: the activation records (serial: k / 32 blocks), then each
-// thread the 16-row blocks of its GemvRowRange in tiles of kQ4PanelBlocks.
-inline void GemvQ4PanelRun(const GemvCall& call, void* workspace) {
+// q4_0 or q8_0, one token, from panels: the activation records (serial: k / 32 blocks), then
+// each thread the 16-row blocks of its GemvRowRange in tiles of kIntPanelBlocks.
+template <class Int>
+void GemvIntPanelRun(const GemvCall& call, void* workspace) {
   auto* acts = static_cast<uint8_t*>(workspace);
-  PackQ4PanelActs(call, acts);
+  PackIntPanelActs(call, Int::kOffset, acts);
   const size_t blocks = static_cast<size_t>(call.k) / kQuantBlock;
+  const size_t record = static_cast<size_t>(GemvIntPanelRecordBytes(call.format));
   const auto rows = static_cast<size_t>(kGemvPanelRows);
   const auto* panels = static_cast<const uint8_t*>(call.panels);
 #pragma omp parallel num_threads(call.threads)
@@ -605,20 +633,20 @@ inline void GemvQ4PanelRun(const GemvCall& call, void* workspace) {
     GemvRowRange(call.n, call.threads, omp_get_thread_num(), &r0, &r1);
     const size_t b0 = static_cast<size_t>(r0) / rows;
     const size_t b1 = (static_cast<size_t>(r1) + rows - 1) / rows;
-    for (size_t blk = b0; blk < b1; blk += kQ4PanelBlocks) {
-      const size_t J = std::min(kQ4PanelBlocks, b1 - blk);
-      const uint8_t* w = panels + blk * blocks * kQ4PanelRecord;
-      const size_t stride = blocks * kQ4PanelRecord;
+    for (size_t blk = b0; blk < b1; blk += kIntPanelBlocks) {
+      const size_t J = std::min(kIntPanelBlocks, b1 - blk);
+      const uint8_t* w = panels + blk * blocks * record;
+      const size_t stride = blocks * record;
       float* c = call.c + blk * rows;
       const size_t valid = std::min(J * rows, static_cast<size_t>(call.n) - blk * rows);
       if (J == 4) {
-        Q4PanelTile<4>(w, stride, blocks, acts, c, valid);
+        PanelTileInt<Int, 4>(w, stride, blocks, acts, c, valid);
       } else if (J == 3) {
-        Q4PanelTile<3>(w, stride, blocks, acts, c, valid);
+        PanelTileInt<Int, 3>(w, stride, blocks, acts, c, valid);
       } else if (J == 2) {
-        Q4PanelTile<2>(w, stride, blocks, acts, c, valid);
+        PanelTileInt<Int, 2>(w, stride, blocks, acts, c, valid);
       } else {
-        Q4PanelTile<1>(w, stride, blocks, acts, c, valid);
+        PanelTileInt<Int, 1>(w, stride, blocks, acts, c, valid);
       }
     }
   }

@@ -23,10 +23,17 @@ void GemvEntry(const GemvCall& call, const GemvBlocking& blocking, void* workspa
       }
       return GemvRun(DecodeBF16(), call, blocking, workspace);
     case WeightFormat::kQ8_0:
+#if HWY_TARGET == HWY_AVX3_DL
+      if (call.panels != nullptr && call.m == 1) {
+        return GemvIntPanelRun<IntegerQ8_0>(call, workspace);
+      }
+#endif
       return GemvRun(DecodeQ8_0{F16ToF32Table()}, call, blocking, workspace);
     case WeightFormat::kQ4_0:
 #if HWY_TARGET == HWY_AVX3_DL
-      if (call.panels != nullptr && call.m == 1) return GemvQ4PanelRun(call, workspace);
+      if (call.panels != nullptr && call.m == 1) {
+        return GemvIntPanelRun<IntegerQ4_0>(call, workspace);
+      }
 #endif
       return GemvRun(DecodeQ4_0{F16ToF32Table()}, call, blocking, workspace);
   }
@@ -110,8 +117,8 @@ int GemvVectorRegisters(int64_t target) {
 }
 
 bool GemvReadsPanels(WeightFormat f, int64_t m, int64_t target) {
-  if (f == WeightFormat::kQ4_0) return GemvIntegerDot(f, m, target);
-  return GemvHasPanels(f) && ROOFPROF_DISPATCH_FOR(GemvUsesPanelsEntry, target)();
+  if (IsBlockFormat(f)) return GemvIntegerDot(f, m, target);
+  return ROOFPROF_DISPATCH_FOR(GemvUsesPanelsEntry, target)();
 }
 
 bool GemvIntegerDot(WeightFormat f, int64_t m, int64_t target) {
@@ -128,39 +135,40 @@ int64_t GemvPairRecordBytes(int64_t k, int64_t k_block) {
   return bytes;
 }
 
-bool GemvHasPanels(WeightFormat f) {
-  return f == WeightFormat::kF32 || f == WeightFormat::kBF16 || f == WeightFormat::kQ4_0;
-}
-
 int64_t GemvPanelSteps(WeightFormat f, int64_t k) {
   return f == WeightFormat::kBF16 ? (k + 1) / 2 : k;
 }
 
 size_t GemvPanelBytes(WeightFormat f, int64_t n, int64_t k) {
-  if (f == WeightFormat::kQ4_0) {
+  if (IsBlockFormat(f)) {
     return static_cast<size_t>(RoundUp(n, kGemvPanelRows) / kGemvPanelRows *
-                               (k / static_cast<int64_t>(kQuantBlock)) * kGemvQ4PanelRecordBytes);
+                               (k / static_cast<int64_t>(kQuantBlock)) *
+                               GemvIntPanelRecordBytes(f));
   }
   return static_cast<size_t>(RoundUp(n, kGemvPanelRows) * GemvPanelSteps(f, k)) * 4;
 }
 
 void PackGemvPanels(WeightFormat f, const void* w, int64_t n, int64_t k, int64_t block_begin,
                     int64_t block_end, void* panels) {
-  if (f == WeightFormat::kQ4_0) {
+  if (IsBlockFormat(f)) {
     const int64_t blocks = k / static_cast<int64_t>(kQuantBlock);
+    const int64_t groups = GemvIntPanelGroups(f), record = GemvIntPanelRecordBytes(f);
+    const int64_t block_bytes = static_cast<int64_t>(RowBytes(f, kQuantBlock));
     const auto* rows = static_cast<const unsigned char*>(w);
     auto* out = static_cast<unsigned char*>(panels);
     for (int64_t b = block_begin; b < block_end; ++b) {
       for (int64_t j = 0; j < blocks; ++j) {
-        unsigned char* rec = out + (b * blocks + j) * kGemvQ4PanelRecordBytes;
-        std::memset(rec, 0, static_cast<size_t>(kGemvQ4PanelRecordBytes));
+        unsigned char* rec = out + (b * blocks + j) * record;
+        std::memset(rec, 0, static_cast<size_t>(record));
         for (int64_t i = 0; i < kGemvPanelRows && b * kGemvPanelRows + i < n; ++i) {
-          // The GGUF block: fp16 d (2 bytes), then 16 bytes of qs.
+          // The GGUF block: fp16 d (2 bytes), then 16 (q4_0) or 32 (q8_0) bytes of qs.
           const unsigned char* src =
               rows + (b * kGemvPanelRows + i) * static_cast<int64_t>(RowBytes(f, k)) +
-              j * static_cast<int64_t>(sizeof(BlockQ4_0));
-          for (int64_t g = 0; g < 4; ++g) std::memcpy(rec + g * 64 + i * 4, src + 2 + 4 * g, 4);
-          std::memcpy(rec + 256 + i * 2, src, 2);
+              j * block_bytes;
+          for (int64_t g = 0; g < groups; ++g) {
+            std::memcpy(rec + g * 64 + i * 4, src + 2 + 4 * g, 4);
+          }
+          std::memcpy(rec + groups * 64 + i * 2, src, 2);
         }
       }
     }
@@ -264,8 +272,9 @@ std::string Description(WeightFormat f) {
              "accumulation";
     case WeightFormat::kQ8_0:
       return "decode GEMV, GGUF q8_0 weights (34 B per 32); activations quantized per 32 to q8_0 "
-             "as ggml does; one token on AVX-512 VNNI: int8 dot products (vpdpbusd) scaled "
-             "into f32, else weights dequantized to f32 in registers, f32 FMA accumulation";
+             "as ggml does; one token on AVX-512 VNNI: weights repacked at load into 16-row "
+             "panels, int8 dot products (vpdpbusd) on 16 rows at once scaled into f32, else "
+             "weights dequantized to f32 in registers, f32 FMA accumulation";
     case WeightFormat::kQ4_0:
       return "decode GEMV, GGUF q4_0 weights (18 B per 32); activations quantized per 32 to q8_0 "
              "as ggml does; one token on AVX-512 VNNI: weights repacked at load into 16-row "
@@ -307,18 +316,18 @@ GemvBlocking ModelBlocking(int64_t m, int64_t k) {
 //                further token group (it waits in L2); Ap per tile when a group's A chunk
 //                outgrows L1.
 //   L3, DRAM   = as above, with Wp for W.
-// q4_0 panels (one token, int8 dot products): the same with Wp = 18 bytes per block and row
-// (rows rounded up to 16) and Ap = the activation records, kGemvQ4ActRecordBytes per block,
-// read once per tile.
+// q4_0 and q8_0 panels (one token, int8 dot products): the same with Wp = 18 or 34 bytes per
+// block and row (rows rounded up to 16) and Ap = the activation records, kGemvIntActRecordBytes
+// per block, read once per tile.
 WorkModel GemvPanelModel(WeightFormat f, int64_t m, int64_t n, int64_t k, const GemvBlocking& b,
                          const ModelContext& ctx) {
   const double rows = static_cast<double>(RoundUp(n, kGemvPanelRows));
   const double wp = static_cast<double>(GemvPanelBytes(f, n, k));
   const double a_bytes = 4.0 * m * k, c_bytes = 4.0 * m * n;
-  const bool q4 = f == WeightFormat::kQ4_0;
+  const bool integer = IsBlockFormat(f);  // the integer panels of q4_0 and q8_0
   const double packed =
-      q4 ? static_cast<double>(k / static_cast<int64_t>(kQuantBlock) * kGemvQ4ActRecordBytes)
-         : 4.0 * b.padded_m * k;
+      integer ? static_cast<double>(k / static_cast<int64_t>(kQuantBlock) * kGemvIntActRecordBytes)
+              : 4.0 * b.padded_m * k;
   const int64_t blocks_per_tile = GemvPanelBlocks(b.tokens);
   int64_t tiles = 0;
   for (int tid = 0; tid < std::max(1, ctx.threads); ++tid) {
@@ -335,7 +344,7 @@ WorkModel GemvPanelModel(WeightFormat f, int64_t m, int64_t n, int64_t k, const 
   wm.flops = 2.0 * m * n * k;
   wm.compulsory_bytes =
       static_cast<double>(n) * static_cast<double>(RowBytes(f, k)) + a_bytes + c_bytes;
-  wm.precision = q4 ? "int8" : "fp32";
+  wm.precision = integer ? "int8" : "fp32";
   const double a_tile_loads = static_cast<double>(tiles) * packed;
   wm.bytes[0] =
       static_cast<double>(b.groups) * wp + a_bytes + packed + a_tile_loads + acc_bytes + c_bytes;
@@ -356,9 +365,9 @@ WorkModel GemvPanelModel(WeightFormat f, int64_t m, int64_t n, int64_t k, const 
                           std::to_string(blocks_per_tile) + " blocks x " +
                           std::to_string(b.tokens) + " tokens, " + std::to_string(b.groups) +
                           " token group(s), " + std::to_string(chunks) + " k chunk(s)");
-  if (q4) {
+  if (integer) {
     wm.derivation.push_back("A quantized to q8_0 blocks, one " +
-                            std::to_string(kGemvQ4ActRecordBytes) +
+                            std::to_string(kGemvIntActRecordBytes) +
                             "-byte record each (activations, offset seed, scale); int8 dot "
                             "products (vpdpbusd) on 16 rows at once, f32 accumulation");
   }

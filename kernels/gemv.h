@@ -142,28 +142,30 @@ constexpr int64_t GemvPanelBlocks(int64_t tokens) { return tokens <= 4 ? 4 : 3; 
 // bf16 panels hold two weights per row and 64-byte step: u32 lane i of step s is row i's
 // weights 2s (low half) and 2s + 1 (high half), odd k padded with a zero weight; the tile splits
 // them with a shift and a mask (as DecodeBF16 does) into two W vectors.
-// q4_0 panels, for the integer path (one token on AVX-512 VNNI): per 16-row block b and
-// 32-weight block j, a kGemvQ4PanelRecordBytes record at ((b * blocks + j) * 288): four
-// 64-byte groups g = 0..3 holding, in 32-bit lane i, bytes 4g..4g+3 of row 16b + i's qs
-// (low nibbles: weights 4g..4g+3, high nibbles: 16+4g..16+4g+3), then the 16 rows' fp16 scales
-// d. Rows past n are all zero (d = 0). One vpdpbusd then multiplies 4 weights of 16 rows by 4
-// broadcast activations: no horizontal sums, one scale vector per record. The same 18 bytes per
-// block and row as the GGUF rows.
-inline constexpr int64_t kGemvQ4PanelRecordBytes = 4 * 64 + 16 * 2;
+// q4_0 and q8_0 panels, for the integer path (one token on AVX-512 VNNI): per 16-row block b
+// and 32-weight block j, a GemvIntPanelRecordBytes(f) record at (b * blocks + j): 64-byte
+// groups g holding, in 32-bit lane i, qs bytes 4g..4g+3 of row 16b + i (q4_0: 4 groups, whose
+// low nibbles are weights 4g..4g+3 and high nibbles 16+4g..16+4g+3; q8_0: 8 groups, weights
+// 4g..4g+3), then the 16 rows' fp16 scales d. Rows past n are all zero (d = 0). One vpdpbusd
+// multiplies 4 weights of 16 rows by 4 broadcast activations: no horizontal sums, one scale
+// vector per record. The same 18 or 34 bytes per block and row as the GGUF rows.
+constexpr int64_t GemvIntPanelGroups(WeightFormat f) { return f == WeightFormat::kQ8_0 ? 8 : 4; }
+constexpr int64_t GemvIntPanelRecordBytes(WeightFormat f) {
+  return GemvIntPanelGroups(f) * 64 + 16 * 2;
+}
 // Activation record per 32-weight block for that path: 32 int8 (q8_0) activations, the int32
-// seed -8 x their sum at byte 32, the f32 scale d_a at byte 36; 64 bytes apart.
-inline constexpr int64_t kGemvQ4ActRecordBytes = 64;
-// Formats that have panels (f32, bf16, q4_0), and the bytes of the packed panels for n x k
-// weights.
-bool GemvHasPanels(WeightFormat f);
+// seed -offset x their sum at byte 32 (offset 8 for q4_0, 128 for q8_0), the f32 scale d_a at
+// byte 36; 64 bytes apart.
+inline constexpr int64_t kGemvIntActRecordBytes = 64;
+// Bytes of the packed panels of n x k weights in format f (every format has panels).
 size_t GemvPanelBytes(WeightFormat f, int64_t n, int64_t k);
 // Packs blocks [block_begin, block_end) of W (n rows of RowBytes(f, k)) into `panels`
 // (GemvPanelBytes, 64-byte aligned).
 void PackGemvPanels(WeightFormat f, const void* w, int64_t n, int64_t k, int64_t block_begin,
                     int64_t block_end, void* panels);
 // Whether Highway target `target` runs an m-token call of format f from panels when the call
-// has them: f32 and bf16 on targets with 16 f32 lanes and 32 registers, q4_0 where the call
-// takes int8 dot products (GemvIntegerDot); the others read the row-major W.
+// has them: f32 and bf16 on targets with 16 f32 lanes and 32 registers, q4_0 and q8_0 where
+// the call takes int8 dot products (GemvIntegerDot); the others read the row-major W.
 bool GemvReadsPanels(WeightFormat f, int64_t m, int64_t target);
 // Whether Gemv on Highway target `target` runs an m-token call of format f with int8 dot
 // products (q4_0 and q8_0, one token, targets with AVX-512 VNNI: AVX3_DL), and the bytes of
@@ -179,7 +181,7 @@ struct GemvCall {
   const float* a = nullptr;  // m x k, row stride lda floats; any alignment
   int64_t lda = 1;
   const void* w = nullptr;  // n rows of RowBytes(format, k) bytes, back to back; any alignment
-  // f32, bf16 and q4_0, optional: the same W packed by PackGemvPanels, read instead of w where
+  // Optional: the same W packed by PackGemvPanels, read instead of w where
   // GemvReadsPanels.
   const void* panels = nullptr;
   float* c = nullptr;  // m x n, row stride ldc floats; written

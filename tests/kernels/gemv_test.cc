@@ -274,7 +274,32 @@ TEST(Gemv, PanelLayoutAndWhichTargetsUseIt) {
   }
   // f32/bf16 panels serve the fixed-length targets with 16 f32 lanes (64-byte vectors) and 32
   // registers; scalable SVE/RVV vectors (SVE at 512 bits has 16 lanes too) keep the row loop.
-  // q4_0 panels serve one token where the integer path runs; q8_0 has none.
+  // q8_0: 8 groups (qs bytes 4g..4g+3 each), scales at 512.
+  std::vector<unsigned char> q8(static_cast<size_t>(n * qblocks * 34));
+  for (size_t i = 0; i < q8.size(); ++i) q8[i] = static_cast<unsigned char>(i * 5 + 3);
+  ASSERT_EQ(GemvPanelBytes(WeightFormat::kQ8_0, n, qk), static_cast<size_t>(2 * qblocks * 544));
+  std::vector<unsigned char> rec8(GemvPanelBytes(WeightFormat::kQ8_0, n, qk), 0xAB);
+  PackGemvPanels(WeightFormat::kQ8_0, q8.data(), n, qk, 0, 2, rec8.data());
+  for (int64_t b = 0; b < 2; ++b) {
+    for (int64_t j = 0; j < qblocks; ++j) {
+      const unsigned char* r = rec8.data() + (b * qblocks + j) * 544;
+      for (int64_t i = 0; i < 16; ++i) {
+        const int64_t row = b * 16 + i;
+        const auto src = [&](int64_t byte) -> unsigned char {
+          return row < n ? q8[static_cast<size_t>((row * qblocks + j) * 34 + byte)] : 0;
+        };
+        for (int64_t g = 0; g < 8; ++g) {
+          for (int64_t e = 0; e < 4; ++e) {
+            EXPECT_EQ(r[g * 64 + i * 4 + e], src(2 + 4 * g + e))
+                << "q8_0 block " << b << " k-block " << j << " row " << i << " group " << g;
+          }
+        }
+        EXPECT_EQ(r[512 + 2 * i], src(0));
+        EXPECT_EQ(r[512 + 2 * i + 1], src(1));
+      }
+    }
+  }
+  // q4_0 and q8_0 panels serve one token where the integer path runs.
   for (const int64_t target : testing_util::Targets()) {
     const bool scalable = (target & (HWY_SVE | HWY_SVE2 | HWY_RVV)) != 0;
     const bool wide =
@@ -282,10 +307,10 @@ TEST(Gemv, PanelLayoutAndWhichTargetsUseIt) {
     for (const int64_t m : {1, 2, 16}) {
       EXPECT_EQ(GemvReadsPanels(WeightFormat::kF32, m, target), wide) << TargetName(target);
       EXPECT_EQ(GemvReadsPanels(WeightFormat::kBF16, m, target), wide) << TargetName(target);
-      EXPECT_EQ(GemvReadsPanels(WeightFormat::kQ4_0, m, target),
-                m == 1 && GemvIntegerDot(WeightFormat::kQ4_0, 1, target))
-          << TargetName(target);
-      EXPECT_FALSE(GemvReadsPanels(WeightFormat::kQ8_0, m, target)) << TargetName(target);
+      for (const WeightFormat f : {WeightFormat::kQ4_0, WeightFormat::kQ8_0}) {
+        EXPECT_EQ(GemvReadsPanels(f, m, target), m == 1 && GemvIntegerDot(f, 1, target))
+            << TargetName(target) << " " << WeightFormatName(f);
+      }
     }
   }
 }
@@ -312,7 +337,7 @@ std::vector<float> RunDense(int64_t target, WeightFormat f, int64_t m, int64_t n
   call.c = c.data();
   call.ldc = n;
   Bytes packed;
-  if (panels && GemvHasPanels(f)) {
+  if (panels) {
     packed = Allocate(GemvPanelBytes(f, n, k));
     PackGemvPanels(f, wq.data(), n, k, 0, (n + kGemvPanelRows - 1) / kGemvPanelRows, packed.get());
     call.panels = packed.get();
@@ -329,8 +354,8 @@ TEST(Gemv, BlockFormatsQuantizeActivationsAsGgml) {
   // exactly and, with integer weights of d = 1, C is an exact integer that half-to-even
   // rounding (2.5 -> 2) or truncation would miss. k = 96: three blocks (the integer tile pairs
   // the third with a zero block); n = 9: an 8-row tile and a one-row tile; m = 1 (integer dot
-  // products where the target has VNNI) and m = 2 (f32 decode); q4_0 also from panels (one
-  // partial 16-row block).
+  // products where the target has VNNI) and m = 2 (f32 decode); also from panels (one partial
+  // 16-row block; one token on VNNI reads them).
   const int64_t n = 9, k = 96;
   const float halves[] = {2.5f, -2.5f, 0.5f, -0.5f, 1.5f, -1.5f, 3.49f, -7.5f, 0.25f, 6.5f};
   for (const int64_t target : testing_util::Targets()) {
@@ -417,46 +442,53 @@ TEST(Gemv, ExactOnSmallIntegers) {
   }
 }
 
-TEST(Gemv, Q4PanelsOnEveryTargetAndEdgeSize) {
-  // q4_0 panels serve one token on targets with int8 dot products; the others (and two tokens)
-  // read the GGUF rows and must agree. n around the 16-row block and the 4-block tile, k from
-  // one block to 4096 (a long run of records), 1-3 threads (n = 17 on 3 threads: a thread
-  // without rows).
+TEST(Gemv, IntegerPanelsOnEveryTargetAndEdgeSize) {
+  // q4_0 and q8_0 panels serve one token on targets with int8 dot products; the others (and
+  // two tokens) read the GGUF rows and must agree. n around the 16-row block and the 4-block
+  // tile, k from one block to 4096 (a long run of records), 1-3 threads (n = 17 on 3 threads:
+  // a thread without rows).
   uint32_t seed = 900;
   for (const int64_t target : testing_util::Targets()) {
-    for (const int64_t n : {1, 15, 16, 17, 63, 64, 65, 100}) {
-      for (const int64_t k : {32, 96, 4096}) {
-        for (const int64_t m : {1, 2}) {
-          const int threads = 1 + static_cast<int>((n + k / 32) % 3);
-          Problem p(WeightFormat::kQ4_0, m, n, k, seed++);
-          p.UsePanels();
-          EXPECT_LE(p.Check(target, threads), 1.0)
-              << Label(target, WeightFormat::kQ4_0, m, n, k, threads) << " panels";
+    for (const WeightFormat f : {WeightFormat::kQ4_0, WeightFormat::kQ8_0}) {
+      for (const int64_t n : {1, 15, 16, 17, 63, 64, 65, 100}) {
+        for (const int64_t k : {32, 96, 4096}) {
+          for (const int64_t m : {1, 2}) {
+            const int threads = 1 + static_cast<int>((n + k / 32) % 3);
+            Problem p(f, m, n, k, seed++);
+            p.UsePanels();
+            EXPECT_LE(p.Check(target, threads), 1.0)
+                << Label(target, f, m, n, k, threads) << " panels";
+          }
         }
       }
     }
   }
 }
 
-TEST(Gemv, Q4PanelsExactOnSmallIntegers) {
-  // Integer weights (d = 1: the -8 extreme in every block) and activations (127 in every block:
-  // d_a = 1): the panel path's integer sums and one FMA per block are exact.
+TEST(Gemv, IntegerPanelsExactOnSmallIntegers) {
+  // Integer weights (d = 1: q4_0's -8 or q8_0's 127 in every block) and activations (127 in
+  // every block: d_a = 1): the panel path's integer sums and one FMA per block are exact.
   const int64_t n = 37, k = 160;
-  std::vector<float> w(static_cast<size_t>(n * k)), a(static_cast<size_t>(k));
-  for (size_t i = 0; i < w.size(); ++i) {
-    w[i] = i % 32 == 0 ? -8.0f : static_cast<float>(static_cast<int>(i % 15) - 7);
-  }
-  for (size_t i = 0; i < a.size(); ++i) {
-    a[i] = i % 32 == 3 ? 127.0f : static_cast<float>(static_cast<int>(i % 11) - 5);
-  }
-  for (const int64_t target : testing_util::Targets()) {
-    const std::vector<float> c = RunDense(target, WeightFormat::kQ4_0, 1, n, k, w, a, true);
-    for (int64_t r = 0; r < n; ++r) {
-      double want = 0;
-      for (int64_t i = 0; i < k; ++i) {
-        want += static_cast<double>(a[static_cast<size_t>(i)]) * w[static_cast<size_t>(r * k + i)];
+  for (const WeightFormat f : {WeightFormat::kQ4_0, WeightFormat::kQ8_0}) {
+    std::vector<float> w(static_cast<size_t>(n * k)), a(static_cast<size_t>(k));
+    for (size_t i = 0; i < w.size(); ++i) {
+      w[i] = i % 32 == 0 ? (f == WeightFormat::kQ4_0 ? -8.0f : 127.0f)
+                         : static_cast<float>(static_cast<int>(i % 15) - 7);
+    }
+    for (size_t i = 0; i < a.size(); ++i) {
+      a[i] = i % 32 == 3 ? 127.0f : static_cast<float>(static_cast<int>(i % 11) - 5);
+    }
+    for (const int64_t target : testing_util::Targets()) {
+      const std::vector<float> c = RunDense(target, f, 1, n, k, w, a, true);
+      for (int64_t r = 0; r < n; ++r) {
+        double want = 0;
+        for (int64_t i = 0; i < k; ++i) {
+          want +=
+              static_cast<double>(a[static_cast<size_t>(i)]) * w[static_cast<size_t>(r * k + i)];
+        }
+        EXPECT_EQ(c[static_cast<size_t>(r)], want)
+            << TargetName(target) << " " << WeightFormatName(f) << " r=" << r;
       }
-      EXPECT_EQ(c[static_cast<size_t>(r)], want) << TargetName(target) << " r=" << r;
     }
   }
 }
