@@ -245,60 +245,42 @@ TEST(Gemv, PanelLayoutAndWhichTargetsUseIt) {
       }
     }
   }
-  // q4_0: per 16-row block and 32-weight block a 288-byte record: in 32-bit lane i of group g
-  // (64 bytes each), qs bytes 4g..4g+3 of row i; then the 16 rows' fp16 d. Rows past n: zero.
+  // q4_0 (q8_0): per 16-row block and 32-weight block a 288 (544)-byte record: in 32-bit lane i
+  // of group g (64 bytes each, 4 or 8 groups), qs bytes 4g..4g+3 of row i; then the 16 rows'
+  // fp16 d. Rows past n: zero.
   const int64_t qk = 64, qblocks = 2;
-  std::vector<unsigned char> q4(static_cast<size_t>(n * qblocks * 18));
-  for (size_t i = 0; i < q4.size(); ++i) q4[i] = static_cast<unsigned char>(i * 7 + 1);
-  ASSERT_EQ(GemvPanelBytes(WeightFormat::kQ4_0, n, qk), static_cast<size_t>(2 * qblocks * 288));
-  std::vector<unsigned char> rec(GemvPanelBytes(WeightFormat::kQ4_0, n, qk), 0xAB);
-  PackGemvPanels(WeightFormat::kQ4_0, q4.data(), n, qk, 0, 2, rec.data());
-  for (int64_t b = 0; b < 2; ++b) {
-    for (int64_t j = 0; j < qblocks; ++j) {
-      const unsigned char* r = rec.data() + (b * qblocks + j) * 288;
-      for (int64_t i = 0; i < 16; ++i) {
-        const int64_t row = b * 16 + i;
-        const auto src = [&](int64_t byte) -> unsigned char {  // byte of the GGUF block
-          return row < n ? q4[static_cast<size_t>((row * qblocks + j) * 18 + byte)] : 0;
-        };
-        for (int64_t g = 0; g < 4; ++g) {
-          for (int64_t e = 0; e < 4; ++e) {
-            EXPECT_EQ(r[g * 64 + i * 4 + e], src(2 + 4 * g + e))
-                << "q4_0 block " << b << " k-block " << j << " row " << i << " group " << g;
+  for (const WeightFormat f : {WeightFormat::kQ4_0, WeightFormat::kQ8_0}) {
+    const int64_t block = f == WeightFormat::kQ4_0 ? 18 : 34;
+    const int64_t groups = f == WeightFormat::kQ4_0 ? 4 : 8;
+    const int64_t record = groups * 64 + 32;
+    std::vector<unsigned char> wq(static_cast<size_t>(n * qblocks * block));
+    for (size_t i = 0; i < wq.size(); ++i) wq[i] = static_cast<unsigned char>(i * 7 + 1);
+    ASSERT_EQ(GemvPanelBytes(f, n, qk), static_cast<size_t>(2 * qblocks * record));
+    std::vector<unsigned char> rec(GemvPanelBytes(f, n, qk), 0xAB);
+    PackGemvPanels(f, wq.data(), n, qk, 0, 2, rec.data());
+    for (int64_t b = 0; b < 2; ++b) {
+      for (int64_t j = 0; j < qblocks; ++j) {
+        const unsigned char* r = rec.data() + (b * qblocks + j) * record;
+        for (int64_t i = 0; i < 16; ++i) {
+          const int64_t row = b * 16 + i;
+          const auto src = [&](int64_t byte) -> unsigned char {  // byte of the GGUF block
+            return row < n ? wq[static_cast<size_t>((row * qblocks + j) * block + byte)] : 0;
+          };
+          for (int64_t g = 0; g < groups; ++g) {
+            for (int64_t e = 0; e < 4; ++e) {
+              EXPECT_EQ(r[g * 64 + i * 4 + e], src(2 + 4 * g + e))
+                  << WeightFormatName(f) << " block " << b << " k-block " << j << " row " << i
+                  << " group " << g;
+            }
           }
+          EXPECT_EQ(r[groups * 64 + 2 * i], src(0)) << WeightFormatName(f);
+          EXPECT_EQ(r[groups * 64 + 2 * i + 1], src(1)) << WeightFormatName(f);
         }
-        EXPECT_EQ(r[256 + 2 * i], src(0));
-        EXPECT_EQ(r[256 + 2 * i + 1], src(1));
       }
     }
   }
   // f32/bf16 panels serve the fixed-length targets with 16 f32 lanes (64-byte vectors) and 32
   // registers; scalable SVE/RVV vectors (SVE at 512 bits has 16 lanes too) keep the row loop.
-  // q8_0: 8 groups (qs bytes 4g..4g+3 each), scales at 512.
-  std::vector<unsigned char> q8(static_cast<size_t>(n * qblocks * 34));
-  for (size_t i = 0; i < q8.size(); ++i) q8[i] = static_cast<unsigned char>(i * 5 + 3);
-  ASSERT_EQ(GemvPanelBytes(WeightFormat::kQ8_0, n, qk), static_cast<size_t>(2 * qblocks * 544));
-  std::vector<unsigned char> rec8(GemvPanelBytes(WeightFormat::kQ8_0, n, qk), 0xAB);
-  PackGemvPanels(WeightFormat::kQ8_0, q8.data(), n, qk, 0, 2, rec8.data());
-  for (int64_t b = 0; b < 2; ++b) {
-    for (int64_t j = 0; j < qblocks; ++j) {
-      const unsigned char* r = rec8.data() + (b * qblocks + j) * 544;
-      for (int64_t i = 0; i < 16; ++i) {
-        const int64_t row = b * 16 + i;
-        const auto src = [&](int64_t byte) -> unsigned char {
-          return row < n ? q8[static_cast<size_t>((row * qblocks + j) * 34 + byte)] : 0;
-        };
-        for (int64_t g = 0; g < 8; ++g) {
-          for (int64_t e = 0; e < 4; ++e) {
-            EXPECT_EQ(r[g * 64 + i * 4 + e], src(2 + 4 * g + e))
-                << "q8_0 block " << b << " k-block " << j << " row " << i << " group " << g;
-          }
-        }
-        EXPECT_EQ(r[512 + 2 * i], src(0));
-        EXPECT_EQ(r[512 + 2 * i + 1], src(1));
-      }
-    }
-  }
   // q4_0 and q8_0 panels serve one token where the integer path runs.
   for (const int64_t target : testing_util::Targets()) {
     const bool scalable = (target & (HWY_SVE | HWY_SVE2 | HWY_RVV)) != 0;
