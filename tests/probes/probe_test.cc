@@ -42,7 +42,9 @@ TEST(Probe, TinyRunIsSelfConsistent) {
   for (const int t : {1, m.cpu.all_threads}) {
     const ComputeCeiling* c = FindCompute(m, "int8", "dot", t);
     EXPECT_EQ(c != nullptr, int8_dot) << t << " thread(s)";
-    if (c != nullptr) EXPECT_EQ(c->isa, TargetName(AvailableTargets()[0]));
+    if (c != nullptr) {
+      EXPECT_EQ(c->isa, TargetName(AvailableTargets()[0]));
+    }
   }
   ASSERT_FALSE(m.bandwidth.empty());
   for (const auto& b : m.bandwidth) {
