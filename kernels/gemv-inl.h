@@ -499,9 +499,11 @@ HWY_INLINE int32_t LoadI32(const uint8_t* p) {
 }
 
 // The token's activation records (kGemvIntActRecordBytes per 32-weight block), quantized as
-// PackActivations quantizes for the f32 decoders; the seed is -offset x the block's sum.
+// PackActivations quantizes for the f32 decoders; the seed is -offset x the block's sum. Called
+// by every thread of a team: the blocks are split among them.
 inline void PackIntPanelActs(const GemvCall& call, int32_t offset, uint8_t* out) {
   const DecodeTag df;
+#pragma omp for schedule(static)
   for (int64_t j = 0; j < call.k / static_cast<int64_t>(kQuantBlock); ++j) {
     uint8_t* rec = out + static_cast<size_t>(j) * kIntActRecord;
     HWY_ALIGN int8_t q[kQuantBlock];
@@ -617,18 +619,19 @@ ROOFPROF_ATTR_AVX512VNNI HWY_NOINLINE void PanelTileInt(const uint8_t* w, size_t
 #undef RP_IP_DECL
 #undef RP_IP_EACH
 
-// q4_0 or q8_0, one token, from panels: the activation records (serial: k / 32 blocks), then
-// each thread the 16-row blocks of its GemvRowRange in tiles of kIntPanelBlocks.
+// q4_0 or q8_0, one token, from panels: the activation records (split among the threads; the
+// loop's barrier ends the packing), then each thread the 16-row blocks of its GemvRowRange in
+// tiles of kIntPanelBlocks.
 template <class Int>
 void GemvIntPanelRun(const GemvCall& call, void* workspace) {
   auto* acts = static_cast<uint8_t*>(workspace);
-  PackIntPanelActs(call, Int::kOffset, acts);
   const size_t blocks = static_cast<size_t>(call.k) / kQuantBlock;
   const size_t record = static_cast<size_t>(GemvIntPanelRecordBytes(call.format));
   const auto rows = static_cast<size_t>(kGemvPanelRows);
   const auto* panels = static_cast<const uint8_t*>(call.panels);
 #pragma omp parallel num_threads(call.threads)
   {
+    PackIntPanelActs(call, Int::kOffset, acts);
     int64_t r0, r1;
     GemvRowRange(call.n, call.threads, omp_get_thread_num(), &r0, &r1);
     const size_t b0 = static_cast<size_t>(r0) / rows;
