@@ -126,15 +126,6 @@ bool GemvIntegerDot(WeightFormat f, int64_t m, int64_t target) {
          ROOFPROF_DISPATCH_FOR(GemvIntegerDotEntry, target)();
 }
 
-int64_t GemvPairRecordBytes(int64_t k, int64_t k_block) {
-  int64_t bytes = 0;
-  for (int64_t kb = 0; kb < k; kb += k_block) {
-    const int64_t blocks = (std::min(k_block, k - kb) + kQuantBlock - 1) / kQuantBlock;
-    bytes += (blocks + 1) / 2 * kGemvPairRecordBytes;
-  }
-  return bytes;
-}
-
 int64_t GemvPanelSteps(WeightFormat f, int64_t k) {
   return f == WeightFormat::kBF16 ? (k + 1) / 2 : k;
 }
@@ -388,12 +379,8 @@ WorkModel GemvModel(WeightFormat f, int64_t m, int64_t n, int64_t k, const Model
   }
   const double w_bytes = static_cast<double>(n) * static_cast<double>(RowBytes(f, k));
   const double a_bytes = 4.0 * m * k, c_bytes = 4.0 * m * n;
-  // One q4_0 or q8_0 token on a VNNI target: A packed as pair records (GemvPairRecordBytes),
-  // each read once per tile for its R rows.
-  const bool integer_dot = GemvIntegerDot(f, m, BestTarget());
-  const double packed = integer_dot
-                            ? static_cast<double>(GemvPairRecordBytes(b.padded_k, b.k_block))
-                            : 4.0 * b.padded_m * b.padded_k;
+  // (One q4_0 or q8_0 token on a VNNI target reads panels: GemvPanelModel above.)
+  const double packed = 4.0 * b.padded_m * b.padded_k;
   const double lanes_bytes = 64.0;  // accumulator vector: 16 f32 lanes on the best target
   int64_t tiles = 0, panels = 0;
   for (int tid = 0; tid < std::max(1, ctx.threads); ++tid) {
@@ -410,14 +397,11 @@ WorkModel GemvModel(WeightFormat f, int64_t m, int64_t n, int64_t k, const Model
   WorkModel wm;
   wm.flops = 2.0 * m * n * k;
   wm.compulsory_bytes = w_bytes + a_bytes + c_bytes;
-  wm.precision = integer_dot ? "int8" : "fp32";
+  wm.precision = "fp32";
 
-  // Token-major tiles (and the integer tile) load each A vector once per tile; row-major ones
-  // once per row.
+  // Token-major tiles load each A vector once per tile; row-major ones once per row.
   const double a_tile_loads =
-      (GemvTokenMajor(f, b.tokens) || integer_dot ? static_cast<double>(tiles)
-                                                  : static_cast<double>(n)) *
-      packed;
+      (GemvTokenMajor(f, b.tokens) ? static_cast<double>(tiles) : static_cast<double>(n)) * packed;
   wm.bytes[0] = static_cast<double>(b.groups) * w_bytes + a_bytes + packed + a_tile_loads +
                 acc_bytes + c_bytes;
 
@@ -439,11 +423,6 @@ WorkModel GemvModel(WeightFormat f, int64_t m, int64_t n, int64_t k, const Model
   wm.bytes[2] = outer[2];
   wm.bytes[3] = outer[3];
 
-  if (integer_dot) {
-    wm.derivation.push_back(
-        "A quantized to q8_0 blocks and packed as int8 pairs with their offsets and scales (" +
-        FormatBytes(packed) + "); int8 dot products (vpdpbusd), f32 accumulation");
-  }
   wm.derivation.push_back("L1: W (" + FormatBytes(w_bytes) + ") x " + std::to_string(b.groups) +
                           " token group(s) of " + std::to_string(b.tokens) + ", packed A (" +
                           FormatBytes(packed) + ") x " + std::to_string(tiles) + " tiles of " +
@@ -482,7 +461,7 @@ class GemvWorkload : public Workload {
     a_ = AllocateAligned(static_cast<size_t>(m_ * k_) * sizeof(float));
     c_ = AllocateAligned(static_cast<size_t>(m_ * n_) * sizeof(float));
     ws_ = AllocateAligned(ws_bytes);
-    // f32, bf16, q4_0: the panel copy of W too, when a target here reads it (GemvReadsPanels).
+    // The panel copy of W too, when a target here reads it for this m (GemvReadsPanels).
     void* panels = nullptr;
     if (AnyTargetReadsPanels(f_, m_)) {
       panels_ = AllocateAligned(GemvPanelBytes(f_, n_, k_));

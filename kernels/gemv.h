@@ -3,7 +3,8 @@
 // data, the call, the scalar reference and the thread partition. Two loops: register tiles of
 // R rows x T tokens over the row-major W, each format a decode policy (every format, every
 // target), and for f32 and bf16 on 16-lane targets an outer product over W repacked at load
-// into 16-row panels (GemvCall::panels, see kGemvPanelRows).
+// into 16-row panels (GemvCall::panels, see kGemvPanelRows); q8_0 and q4_0 with one token on
+// AVX-512 VNNI read integer panels of their own (GemvIntPanelRecordBytes).
 //
 // Activations: f32 for f32 and bf16. q8_0 and q4_0 meet them quantized per 32-weight block
 // to q8_0 (ggml's quantizer, bit for bit), as ggml's q8_0 and q4_0 dot products do; the
@@ -13,9 +14,10 @@
 // so every format matches the double reference within the f32 dot bound (DotTolerance). That
 // decode work (widen, convert or table lookup, scale) capped one Zen 5 thread at ~22 GB/s of
 // q4_0 and ~29 GB/s of q8_0 weight bytes even from L2; with one token on AVX-512 VNNI
-// (AVX3_DL) both take int8 dot products instead, two blocks per vpdpbusd (GemvTileInt in
-// kernels/gemv-inl.h): exact integer sums, one f32 scale d_w * d_a per block (exact too),
-// f32 accumulation.
+// (AVX3_DL) both take int8 dot products instead: from the integer panels, 4 weights of 16 rows
+// per vpdpbusd (PanelTileInt in kernels/gemv-inl.h), or without panels two blocks of one row
+// per vpdpbusd (GemvTileInt): exact integer sums, one f32 scale d_w * d_a per block (exact
+// too), f32 accumulation.
 #ifndef ROOFPROF_KERNELS_GEMV_H_
 #define ROOFPROF_KERNELS_GEMV_H_
 
@@ -168,12 +170,11 @@ void PackGemvPanels(WeightFormat f, const void* w, int64_t n, int64_t k, int64_t
 // the call takes int8 dot products (GemvIntegerDot); the others read the row-major W.
 bool GemvReadsPanels(WeightFormat f, int64_t m, int64_t target);
 // Whether Gemv on Highway target `target` runs an m-token call of format f with int8 dot
-// products (q4_0 and q8_0, one token, targets with AVX-512 VNNI: AVX3_DL), and the bytes of
-// the A pair records it packs for k weights in k-blocks of k_block (kGemvPairRecordBytes per
-// two blocks).
+// products (q4_0 and q8_0, one token, targets with AVX-512 VNNI: AVX3_DL): from integer panels
+// when the call has them, else from the GGUF rows with A packed as pair records of
+// kGemvPairRecordBytes per two blocks (GemvTileInt).
 bool GemvIntegerDot(WeightFormat f, int64_t m, int64_t target);
 inline constexpr int64_t kGemvPairRecordBytes = 192;
-int64_t GemvPairRecordBytes(int64_t k, int64_t k_block);
 
 struct GemvCall {
   WeightFormat format = WeightFormat::kF32;
