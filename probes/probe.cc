@@ -272,22 +272,14 @@ class Prober {
               return RunFlopKernel(target, p, op, iters);
             });
             Track(t);
-            ComputeCeiling c;
-            c.precision = PrecisionName(p);
-            c.isa = isa;
-            c.op = (!fma && op == FlopOp::kFma) ? "mul+add" : FlopOpName(op);
-            c.threads = threads;
-            c.gflops = fpi * threads / t.best / 1e9;
-            c.median_gflops = fpi * threads / t.median / 1e9;
-            c.flops_per_cycle = c.gflops / threads / ClockFor(threads);
+            const std::string op_name = (!fma && op == FlopOp::kFma) ? "mul+add" : FlopOpName(op);
             // EMU128/SCALAR are whatever the compiler makes of portable C++: no spec figure.
-            const bool emulated = IsEmulatedTarget(target);
-            c.theoretical_gflops =
-                emulated ? std::nan("")
-                         : TheoreticalGflops(core_, ClockFor(threads), vector_bits,
-                                             p == Precision::kFp64 ? 64 : 32, c.op, threads);
-            c.flops_source = "model";
-            m_.compute.push_back(c);
+            const double theoretical =
+                IsEmulatedTarget(target)
+                    ? std::nan("")
+                    : TheoreticalGflops(core_, ClockFor(threads), vector_bits,
+                                        p == Precision::kFp64 ? 64 : 32, op_name, threads);
+            AddCompute(PrecisionName(p), isa, op_name, threads, fpi, t, theoretical);
             done += 1;
           }
         }
@@ -306,16 +298,23 @@ class Prober {
       return RunInt8DotKernel(target, iters);
     });
     Track(t);
-    ComputeCeiling c;
-    c.precision = "int8";
-    c.isa = isa;
-    c.op = "dot";
-    c.threads = threads;
-    c.gflops = opi * threads / t.best / 1e9;
-    c.median_gflops = opi * threads / t.median / 1e9;
-    c.flops_per_cycle = c.gflops / threads / ClockFor(threads);
     // No spec figure: the core table knows FMA and add pipes, not integer dot-product ones.
-    c.theoretical_gflops = std::nan("");
+    AddCompute("int8", isa, "dot", threads, opi, t, std::nan(""));
+  }
+
+  // Records a compute ceiling from a timing of a loop doing `ops_per_iteration` operations per
+  // iteration on each of `threads` threads (the count is the loop's instruction mix: "model").
+  void AddCompute(const std::string& precision, const std::string& isa, const std::string& op,
+                  int threads, double ops_per_iteration, const Timing& t, double theoretical) {
+    ComputeCeiling c;
+    c.precision = precision;
+    c.isa = isa;
+    c.op = op;
+    c.threads = threads;
+    c.gflops = ops_per_iteration * threads / t.best / 1e9;
+    c.median_gflops = ops_per_iteration * threads / t.median / 1e9;
+    c.flops_per_cycle = c.gflops / threads / ClockFor(threads);
+    c.theoretical_gflops = theoretical;
     c.flops_source = "model";
     m_.compute.push_back(c);
   }
