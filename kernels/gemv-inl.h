@@ -169,6 +169,19 @@ HWY_INLINE hn::Vec<DF> Launder(DF df, hn::Vec<DF> v, VU zero) {
   return hn::BitCast(df, hn::Or(hn::BitCast(hn::RebindToUnsigned<DF>(), v), zero));
 }
 
+// The first `rows` lanes of a 16-lane panel result to out[0 .. rows): all 16 with one store,
+// fewer (a partial last block) through an aligned buffer.
+template <class DF>
+HWY_INLINE void StoreFirstRows(DF df, hn::Vec<DF> v, float* out, size_t rows) {
+  if (rows >= hn::Lanes(df)) {
+    hn::StoreU(v, df, out);
+    return;
+  }
+  HWY_ALIGN float edge[HWY_MAX_BYTES / sizeof(float)];
+  hn::Store(v, df, edge);
+  for (size_t i = 0; i < rows; ++i) out[i] = edge[i];
+}
+
 template <class Policy, size_t R, size_t T, bool kTokenMajor>
 HWY_NOINLINE void GemvTile(const Policy& pol, const TileArgs& args) {
   static_assert(R >= 1 && R <= 8 && T >= 1 && T <= 8, "tile names cover 8 x 8");
@@ -334,6 +347,7 @@ inline constexpr size_t kPairBytes = static_cast<size_t>(kGemvPairRecordBytes);
 // Where weight j (0..31) of block h (0, 1) sits among a step's 64 bytes, and the weight
 // bytes of a step.
 struct IntegerQ4_0 {
+  static constexpr WeightFormat kFormat = WeightFormat::kQ4_0;
   static constexpr size_t kBlock = sizeof(BlockQ4_0);
   static constexpr int32_t kOffset = 8;
   static constexpr size_t Slot(size_t h, size_t j) { return (j >> 4) * 32 + h * 16 + (j & 15); }
@@ -348,6 +362,7 @@ struct IntegerQ4_0 {
   }
 };
 struct IntegerQ8_0 {
+  static constexpr WeightFormat kFormat = WeightFormat::kQ8_0;
   static constexpr size_t kBlock = sizeof(BlockQ8_0);
   static constexpr int32_t kOffset = 128;
   static constexpr size_t Slot(size_t h, size_t j) { return h * 32 + j; }
@@ -543,14 +558,9 @@ inline void PackIntPanelActs(const GemvCall& call, int32_t offset, uint8_t* out)
     o##j = hn::MulAdd(hn::ConvertTo(df, s##j), hn::Mul(hn::PromoteTo(df, hn::LoadU(dh, d16)), da), \
                       o##j);                                                                       \
   }
-#define RP_IP_STORE(j)                                                          \
-  if constexpr (j < J) {                                                        \
-    if (j * 16 + 16 <= valid_rows) {                                            \
-      hn::StoreU(o##j, df, c + j * 16);                                         \
-    } else if (j * 16 < valid_rows) {                                           \
-      hn::Store(o##j, df, edge);                                                \
-      for (size_t i = 0; i < valid_rows - j * 16; ++i) c[j * 16 + i] = edge[i]; \
-    }                                                                           \
+#define RP_IP_STORE(j)                                                                  \
+  if constexpr (j < J) {                                                                \
+    if (j * 16 < valid_rows) StoreFirstRows(df, o##j, c + j * 16, valid_rows - j * 16); \
   }
 
 // J 16-row blocks x one token over `blocks` records each (block j's at w + j * block_stride) of
@@ -560,9 +570,8 @@ ROOFPROF_ATTR_AVX512VNNI HWY_NOINLINE void PanelTileInt(const uint8_t* w, size_t
                                                         size_t blocks, const uint8_t* acts,
                                                         float* c, size_t valid_rows) {
   static_assert(J >= 1 && J <= kIntPanelBlocks, "names cover 4 blocks");
-  constexpr bool kQ4 = Int::kOffset == IntegerQ4_0::kOffset;
-  constexpr size_t kRecord =
-      static_cast<size_t>(GemvIntPanelRecordBytes(kQ4 ? WeightFormat::kQ4_0 : WeightFormat::kQ8_0));
+  constexpr bool kQ4 = Int::kFormat == WeightFormat::kQ4_0;
+  constexpr auto kRecord = static_cast<size_t>(GemvIntPanelRecordBytes(Int::kFormat));
   constexpr size_t kScales = kRecord - 32;
   const hn::Full512<float> df;
   const hn::Full512<int32_t> di;
@@ -605,7 +614,6 @@ ROOFPROF_ATTR_AVX512VNNI HWY_NOINLINE void PanelTileInt(const uint8_t* w, size_t
     }
     RP_IP_EACH(RP_IP_SCALE)
   }
-  HWY_ALIGN float edge[16];
   RP_IP_EACH(RP_IP_STORE)
 }
 
@@ -626,7 +634,7 @@ template <class Int>
 void GemvIntPanelRun(const GemvCall& call, void* workspace) {
   auto* acts = static_cast<uint8_t*>(workspace);
   const size_t blocks = static_cast<size_t>(call.k) / kQuantBlock;
-  const size_t record = static_cast<size_t>(GemvIntPanelRecordBytes(call.format));
+  constexpr auto record = static_cast<size_t>(GemvIntPanelRecordBytes(Int::kFormat));
   const auto rows = static_cast<size_t>(kGemvPanelRows);
   const auto* panels = static_cast<const uint8_t*>(call.panels);
 #pragma omp parallel num_threads(call.threads)
@@ -862,17 +870,11 @@ struct PanelArgs {
     const auto a_ = hn::Set(df, a[t]); \
     RP_PANEL_BLOCKS(RP_PANEL_FMA, t)   \
   }
-#define RP_PANEL_STORE_C(j, t)                                                  \
-  if constexpr (j < J && t < T) {                                               \
-    if (t < args.valid_tokens && j * 16 < args.valid_rows) {                    \
-      float* out = args.c + t * args.ldc + j * 16;                              \
-      if (j * 16 + 16 <= args.valid_rows) {                                     \
-        hn::StoreU(p##j##_##t, df, out);                                        \
-      } else {                                                                  \
-        hn::Store(p##j##_##t, df, edge);                                        \
-        for (size_t i = 0; i < args.valid_rows - j * 16; ++i) out[i] = edge[i]; \
-      }                                                                         \
-    }                                                                           \
+#define RP_PANEL_STORE_C(j, t)                                                                  \
+  if constexpr (j < J && t < T) {                                                               \
+    if (t < args.valid_tokens && j * 16 < args.valid_rows) {                                    \
+      StoreFirstRows(df, p##j##_##t, args.c + t * args.ldc + j * 16, args.valid_rows - j * 16); \
+    }                                                                                           \
   }
 
 // kStepK weights of k per 64-byte step: 1 (f32 panels) or 2 (bf16 panels, whose u32 lane i
@@ -913,7 +915,6 @@ HWY_NOINLINE void PanelTile(const PanelArgs& args) {
     }
   }
   if (args.c != nullptr) {
-    HWY_ALIGN float edge[16];
     RP_PANEL_TILE(RP_PANEL_STORE_C)
   } else {
     RP_PANEL_TILE(RP_PANEL_PARK_ACC)
