@@ -807,11 +807,13 @@ void GemvRun(const Policy& pol, const GemvCall& call, const GemvBlocking& b, voi
 inline constexpr bool kPanelTarget =
     !HWY_HAVE_SCALABLE && hn::MaxLanes(DecodeTag()) == 16 && kVectorRegisters == 32;
 
-// Software prefetch distance in each block stream: 2 KiB (32 k steps). The hardware
-// prefetchers alone leave the FMAs waiting once a k step carries many of them: with 2 threads
-// at n = 11008, k = 4096, interleaved best of 4, m = 8 took 2.79 ms against 3.37 ms without
-// and m = 16 4.81 against 5.13 ms. One token (a k step of 4 loads and 4 FMAs) ran 5-10%
-// slower with the prefetches (2.58-2.79 against 2.43-2.48 ms), so T = 1 goes without.
+// Software prefetch distance in each block stream of one token group: 2 KiB (32 k steps). The
+// hardware prefetchers alone leave the FMAs waiting once a k step carries many of them: with
+// 2 threads at n = 11008, k = 4096, interleaved best of 4, m = 8 took 2.79 ms against 3.37 ms
+// without. One token (a k step of 4 loads and 4 FMAs) ran 5-10% slower with the prefetches
+// (2.58-2.79 against 2.43-2.48 ms), so T = 1 goes without. Several token groups prefetch the
+// next k chunk instead (GemvPanelRun): against a 2 KiB lead in the first group only, m = 16
+// took 4.11 against 4.26 ms and m = 64 14.6 against 15.5 ms (interleaved best of 5).
 inline constexpr size_t kPanelPrefetchFloats = 512;
 
 constexpr size_t PanelBlocks(size_t tokens) {
@@ -830,8 +832,10 @@ struct PanelArgs {
   size_t ldc;           //   t < valid_tokens and row < valid_rows (tile-relative)
   size_t valid_tokens;
   size_t valid_rows;
-  size_t prefetch;  // 4-byte units ahead in every block to prefetch each step; 0: none
-  uint32_t zero;    // 0 (see Launder)
+  size_t prefetch;        // 4-byte units ahead in every block to prefetch; 0: none
+  size_t prefetch_every;  // prefetch on every prefetch_every-th step (1: each step),
+  size_t prefetch_phase;  //   starting at step prefetch_phase
+  uint32_t zero;          // 0 (see Launder)
 };
 
 // Named accumulators p<j>_<t>: block j, token t.
@@ -896,8 +900,10 @@ HWY_NOINLINE void PanelTile(const PanelArgs& args) {
   const float* w = args.w;
   const float* a = args.a;
   const size_t ahead = args.prefetch;
+  size_t countdown = args.prefetch_phase;
   for (size_t step = 0; step < args.kc; ++step, w += 16) {
-    if (ahead != 0) {  // one 64-byte line per block and step
+    if (ahead != 0 && countdown-- == 0) {  // one 64-byte line per block
+      countdown = args.prefetch_every - 1;
       for (size_t j = 0; j < J; ++j) PrefetchToL2(w + j * args.block_stride + ahead);
     }
     if constexpr (kStepK == 1) {
@@ -1031,8 +1037,20 @@ void GemvPanelRun(const GemvCall& call, const GemvBlocking& b, void* workspace) 
           pa.valid_tokens = static_cast<size_t>(
               std::min<int64_t>(static_cast<int64_t>(T), call.m - g * static_cast<int64_t>(T)));
           pa.valid_rows = std::min(blocks * rows, static_cast<size_t>(call.n) - blk * rows);
-          // Later groups find the chunk in L2; one token streams faster without.
-          pa.prefetch = g == 0 && T > 1 ? kPanelPrefetchFloats : 0;
+          if (b.groups == 1) {
+            // One pass over W: a short lead in the stream; one token streams faster without.
+            pa.prefetch = T > 1 ? kPanelPrefetchFloats : 0;
+            pa.prefetch_every = 1;
+            pa.prefetch_phase = 0;
+          } else {
+            // The groups re-read this chunk from L2 and, between them, fetch the next one
+            // (this tile's next chunk, or the next tile's first): group g takes the steps
+            // s = g mod groups, so W streams from DRAM at an even rate all through the
+            // chunk's compute instead of in bursts during the first group.
+            pa.prefetch = last ? (J * steps - c0) * rows : kc * rows;
+            pa.prefetch_every = static_cast<size_t>(b.groups);
+            pa.prefetch_phase = static_cast<size_t>(g);
+          }
           pa.zero = 0;
           tiles[blocks](pa);
         }
