@@ -492,20 +492,19 @@ ROOFPROF_ATTR_AVX512VNNI HWY_NOINLINE void GemvTileInt(const float* f16, const T
 
 #undef RP_INT_ROW
 
-// q4_0 and q8_0 panels (gemv.h: GemvIntPanelRecordBytes) with one token. Per record and 16-row
-// block: q4_0's four nibble vectors give the rows' weights 4g..4g+3 (low nibbles) and
+// q4_0 and q8_0 panels (gemv.h: GemvIntPanelRecordBytes), T tokens at a time. Per record and
+// 16-row block: q4_0's four nibble vectors give the rows' weights 4g..4g+3 (low nibbles) and
 // 16+4g..16+4g+3 (high), q8_0's eight byte vectors weights 4g..4g+3 (sign bit flipped: q + 128);
-// eight vpdpbusd multiply them by the token's activations, 4 at a time broadcast to every lane,
-// starting from the block's seed (-offset x the activation sum). Each lane holds one row's exact
-// integer dot product; then one convert and one FMA with d_w x d_a per row (exact, as in
-// GemvTileInt). Per 16 rows x 32 weights, q4_0: 4 loads, 12 nibble ops, 8 vpdpbusd and 4 for
-// the scales, where GemvTileInt takes about 90 for the same weights (11 per two blocks and row).
-// J = 4 blocks per tile, four streams; no software prefetch: a standalone loop of the q4_0 step
-// read n = 11008, k = 4096 (2 threads) at 0.29-0.33 ms without and 0.36 ms with an L2 prefetch
-// 2 KiB ahead.
+// eight vpdpbusd per token multiply them by that token's activations, 4 at a time broadcast to
+// every lane, starting from the block's seed (-offset x the activation sum). Each lane holds one
+// row's exact integer dot product; then one convert and one FMA with d_w x d_a per row and token
+// (exact, as in GemvTileInt). Per 16 rows x 32 weights x T tokens, q4_0: 4 loads and 12 nibble
+// ops (shared by the tokens), 8T vpdpbusd and 3T for the scales, where GemvTileInt takes about
+// 90 per token for the same weights (11 per two blocks and row) and the f32 decoders about 40.
+// One token: J = 4 blocks per tile, four streams; no software prefetch: a standalone loop of the
+// q4_0 step read n = 11008, k = 4096 (2 threads) at 0.29-0.33 ms without and 0.36 ms with an L2
+// prefetch 2 KiB ahead.
 inline constexpr size_t kIntActRecord = static_cast<size_t>(kGemvIntActRecordBytes);
-// The tile of one token as the panel model counts it (GemvPanelBlocks).
-inline constexpr size_t kIntPanelBlocks = static_cast<size_t>(GemvPanelBlocks(1));
 
 HWY_INLINE int32_t LoadI32(const uint8_t* p) {
   int32_t v;
@@ -513,18 +512,36 @@ HWY_INLINE int32_t LoadI32(const uint8_t* p) {
   return v;
 }
 
-// The token's activation records (kGemvIntActRecordBytes per 32-weight block), quantized as
-// PackActivations quantizes for the f32 decoders; the seed is -offset x the block's sum. Called
-// by every thread of a team: the blocks are split among them.
-inline void PackIntPanelActs(const GemvCall& call, int32_t offset, uint8_t* out) {
+HWY_INLINE float LoadF32(const uint8_t* p) {
+  float v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+
+// The activation records (kGemvIntActRecordBytes per 32-weight block and token), quantized as
+// PackActivations quantizes for the f32 decoders; the seed is -offset x the block's sum. Token
+// group g's records lie together, block-major: token t of group g, block j at
+// ((g blocks + j) T + t) records; padded tokens (past m) are all zero. Called by every thread
+// of a team: the records are split among them.
+inline void PackIntPanelActs(const GemvCall& call, const GemvIntGroups& ig, int32_t offset,
+                             uint8_t* out) {
   const DecodeTag df;
+  const int64_t blocks = call.k / static_cast<int64_t>(kQuantBlock);
+  const int64_t T = ig.tokens;
 #pragma omp for schedule(static)
-  for (int64_t j = 0; j < call.k / static_cast<int64_t>(kQuantBlock); ++j) {
-    uint8_t* rec = out + static_cast<size_t>(j) * kIntActRecord;
+  for (int64_t i = 0; i < ig.groups * T * blocks; ++i) {
+    const int64_t token = i / blocks, j = i % blocks;
+    const int64_t g = token / T, t = token % T;
+    uint8_t* rec = out + static_cast<size_t>((g * blocks + j) * T + t) * kIntActRecord;
+    if (token >= call.m) {
+      std::memset(rec, 0, kIntActRecord);
+      continue;
+    }
     HWY_ALIGN int8_t q[kQuantBlock];
-    const float d = QuantizeBlockQ8_0(df, call.a + j * static_cast<int64_t>(kQuantBlock), q);
+    const float d =
+        QuantizeBlockQ8_0(df, call.a + token * call.lda + j * static_cast<int64_t>(kQuantBlock), q);
     int32_t sum = 0;
-    for (size_t i = 0; i < kQuantBlock; ++i) sum += q[i];
+    for (size_t k = 0; k < kQuantBlock; ++k) sum += q[k];
     const int32_t seed = -offset * sum;
     std::memcpy(rec, q, kQuantBlock);
     std::memcpy(rec + 32, &seed, sizeof(seed));
@@ -532,44 +549,90 @@ inline void PackIntPanelActs(const GemvCall& call, int32_t offset, uint8_t* out)
   }
 }
 
-// Named per-block values of PanelTileInt: s<j> int32 sums, o<j> f32 accumulators.
-#define RP_IP_EACH(M) M(0) M(1) M(2) M(3)
-#define RP_IP_DECL(j) [[maybe_unused]] auto o##j = hn::Zero(df);
-#define RP_IP_SEED(j) [[maybe_unused]] auto s##j = seed;
-// q4_0, group g: low nibbles times activations 4g.., high nibbles times 16+4g..
-#define RP_IP_Q4(j, g)                                                                        \
-  if constexpr (j < J) {                                                                      \
-    const auto n = hn::LoadU(du8, w + j * block_stride + (g)*64);                             \
-    s##j = SumsOf4MulAdd(s##j, hn::And(n, nib), a##g);                                        \
-    s##j = SumsOf4MulAdd(                                                                     \
-        s##j, hn::And(hn::BitCast(du8, hn::ShiftRight<4>(hn::BitCast(du16, n))), nib), b##g); \
+// Named values of PanelTileInt: per block j lo<j>/hi<j> the weight bytes of one group, dw<j>
+// the scales; per block and token s<j>_<t> the int32 sums of one record (from the token's
+// seed), o<j>_<t> the f32 accumulators.
+#define RP_IP_J(M) M(0) M(1) M(2) M(3)
+#define RP_IP_T(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7)
+#define RP_IP_J_OF(M, x) M(0, x) M(1, x) M(2, x) M(3, x)
+#define RP_IP_T_OF(M, x) M(0, x) M(1, x) M(2, x) M(3, x) M(4, x) M(5, x) M(6, x) M(7, x)
+#define RP_IP_JT(M) RP_IP_T_OF(RP_IP_J_OF_T, M)
+#define RP_IP_J_OF_T(t, M) M(0, t) M(1, t) M(2, t) M(3, t)
+#define RP_IP_DECL(j, t)                           \
+  [[maybe_unused]] auto o##j##_##t = hn::Zero(df); \
+  [[maybe_unused]] auto s##j##_##t = hn::Zero(di); \
+  [[maybe_unused]] auto u##j##_##t = hn::Zero(di);
+#define RP_IP_DECL_J(j)                        \
+  [[maybe_unused]] auto lo##j = hn::Zero(du8); \
+  [[maybe_unused]] auto hi##j = hn::Zero(du8);
+#define RP_IP_SEED(j, t)                                              \
+  if constexpr (j < J && t < T) {                                     \
+    s##j##_##t = hn::Set(di, LoadI32(acts + t * kIntActRecord + 32)); \
+    u##j##_##t = hn::Zero(di);                                        \
   }
-// q8_0, group g (weights 4g..4g+3) times activations `x`.
-#define RP_IP_Q8(j, g, x)                                         \
-  if constexpr (j < J) {                                          \
-    const auto n = hn::LoadU(du8, w + j * block_stride + (g)*64); \
-    s##j = SumsOf4MulAdd(s##j, hn::Xor(n, flip), x);              \
+// Group g's weight bytes of block j: q4_0 low and high nibbles, q8_0 bytes with the sign flipped.
+#define RP_IP_LOAD_W(j, g)                                                             \
+  if constexpr (j < J) {                                                               \
+    const auto n = hn::LoadU(du8, w + j * block_stride + (g)*64);                      \
+    if constexpr (kQ4) {                                                               \
+      lo##j = hn::And(n, nib);                                                         \
+      hi##j = hn::And(hn::BitCast(du8, hn::ShiftRight<4>(hn::BitCast(du16, n))), nib); \
+    } else {                                                                           \
+      lo##j = hn::Xor(n, flip);                                                        \
+    }                                                                                  \
   }
-#define RP_IP_Q4_GROUP(g) RP_IP_Q4(0, g) RP_IP_Q4(1, g) RP_IP_Q4(2, g) RP_IP_Q4(3, g)
-#define RP_IP_Q8_GROUP(g, x) RP_IP_Q8(0, g, x) RP_IP_Q8(1, g, x) RP_IP_Q8(2, g, x) RP_IP_Q8(3, g, x)
-#define RP_IP_SCALE(j)                                                                             \
-  if constexpr (j < J) {                                                                           \
-    const auto* d16 = reinterpret_cast<const hwy::float16_t*>(w + j * block_stride + kScales);     \
-    o##j = hn::MulAdd(hn::ConvertTo(df, s##j), hn::Mul(hn::PromoteTo(df, hn::LoadU(dh, d16)), da), \
-                      o##j);                                                                       \
+// Two sums per block and token, s (q4_0 low nibbles, q8_0 even groups) and u (high nibbles, odd
+// groups): dependency chains of 4 vpdpbusd per record instead of 8, so even one token's
+// J = 4 chains keep both VNNI pipes busy (~5 cycles of latency each).
+#define RP_IP_DOT(j, t)                                                  \
+  if constexpr (j < J) {                                                 \
+    if constexpr (kQ4 || !kOdd) {                                        \
+      s##j##_##t = SumsOf4MulAdd(s##j##_##t, lo##j, x);                  \
+    } else {                                                             \
+      u##j##_##t = SumsOf4MulAdd(u##j##_##t, lo##j, x);                  \
+    }                                                                    \
+    if constexpr (kQ4) u##j##_##t = SumsOf4MulAdd(u##j##_##t, hi##j, y); \
   }
-#define RP_IP_STORE(j)                                                                  \
-  if constexpr (j < J) {                                                                \
-    if (j * 16 < valid_rows) StoreFirstRows(df, o##j, c + j * 16, valid_rows - j * 16); \
+// Token t's activations of group g (q4_0: 4g.. and 16+4g..; q8_0: 4g..) times every block.
+#define RP_IP_TOKEN(t, g)                                                                      \
+  if constexpr (t < T) {                                                                       \
+    constexpr bool kOdd = (g) % 2 == 1;                                                        \
+    const auto x = hn::BitCast(di8, hn::Set(di, LoadI32(acts + t * kIntActRecord + 4 * (g)))); \
+    [[maybe_unused]] const auto y =                                                            \
+        hn::BitCast(di8, hn::Set(di, LoadI32(acts + t * kIntActRecord + 16 + 4 * (g))));       \
+    RP_IP_J_OF(RP_IP_DOT, t)                                                                   \
+  }
+#define RP_IP_GROUP(g) RP_IP_J_OF(RP_IP_LOAD_W, g) RP_IP_T_OF(RP_IP_TOKEN, g)
+#define RP_IP_DW(j)                                                                              \
+  [[maybe_unused]] auto dw##j = hn::Zero(df);                                                    \
+  if constexpr (j < J) {                                                                         \
+    dw##j = hn::PromoteTo(                                                                       \
+        df,                                                                                      \
+        hn::LoadU(dh, reinterpret_cast<const hwy::float16_t*>(w + j * block_stride + kScales))); \
+  }
+#define RP_IP_SCALE(j, t)                                                       \
+  if constexpr (j < J && t < T) {                                               \
+    const auto da = hn::Set(df, LoadF32(acts + t * kIntActRecord + 36));        \
+    o##j##_##t = hn::MulAdd(hn::ConvertTo(df, hn::Add(s##j##_##t, u##j##_##t)), \
+                            hn::Mul(dw##j, da), o##j##_##t);                    \
+  }
+#define RP_IP_STORE(j, t)                                                        \
+  if constexpr (j < J && t < T) {                                                \
+    if (t < valid_tokens && j * 16 < valid_rows) {                               \
+      StoreFirstRows(df, o##j##_##t, c + t * ldc + j * 16, valid_rows - j * 16); \
+    }                                                                            \
   }
 
-// J 16-row blocks x one token over `blocks` records each (block j's at w + j * block_stride) of
-// q4_0 or q8_0 (Int: IntegerQ4_0, IntegerQ8_0); C[i] for the tile's first valid_rows rows.
-template <class Int, size_t J>
+// J 16-row blocks x T tokens over `blocks` records each (block j's at w + j * block_stride) of
+// q4_0 or q8_0 (Int: IntegerQ4_0, IntegerQ8_0), the tokens' activation records T per block at
+// acts; C[t * ldc + i] for the tile's first valid_rows rows and valid_tokens tokens.
+template <class Int, size_t J, size_t T>
 ROOFPROF_ATTR_AVX512VNNI HWY_NOINLINE void PanelTileInt(const uint8_t* w, size_t block_stride,
                                                         size_t blocks, const uint8_t* acts,
-                                                        float* c, size_t valid_rows) {
-  static_assert(J >= 1 && J <= kIntPanelBlocks, "names cover 4 blocks");
+                                                        float* c, size_t ldc, size_t valid_rows,
+                                                        size_t valid_tokens) {
+  static_assert(J >= 1 && J <= 4 && T >= 1 && T <= 8, "names cover 4 blocks x 8 tokens");
+  static_assert(J <= static_cast<size_t>(GemvIntPanelBlocks(T)), "registers: see gemv.h");
   constexpr bool kQ4 = Int::kFormat == WeightFormat::kQ4_0;
   constexpr auto kRecord = static_cast<size_t>(GemvIntPanelRecordBytes(Int::kFormat));
   constexpr size_t kScales = kRecord - 32;
@@ -581,83 +644,114 @@ ROOFPROF_ATTR_AVX512VNNI HWY_NOINLINE void PanelTileInt(const uint8_t* w, size_t
   const hn::Rebind<hwy::float16_t, decltype(df)> dh;
   [[maybe_unused]] const auto nib = hn::Set(du8, 0x0F);
   [[maybe_unused]] const auto flip = hn::Set(du8, 0x80);
-  RP_IP_EACH(RP_IP_DECL)
-  for (size_t blk = 0; blk < blocks; ++blk, w += kRecord, acts += kIntActRecord) {
-    // a<g>: activations 4g..4g+3 in every lane; b<g>: 16+4g..16+4g+3.
-    const auto a0 = hn::BitCast(di8, hn::Set(di, LoadI32(acts + 0)));
-    const auto a1 = hn::BitCast(di8, hn::Set(di, LoadI32(acts + 4)));
-    const auto a2 = hn::BitCast(di8, hn::Set(di, LoadI32(acts + 8)));
-    const auto a3 = hn::BitCast(di8, hn::Set(di, LoadI32(acts + 12)));
-    const auto b0 = hn::BitCast(di8, hn::Set(di, LoadI32(acts + 16)));
-    const auto b1 = hn::BitCast(di8, hn::Set(di, LoadI32(acts + 20)));
-    const auto b2 = hn::BitCast(di8, hn::Set(di, LoadI32(acts + 24)));
-    const auto b3 = hn::BitCast(di8, hn::Set(di, LoadI32(acts + 28)));
-    const auto seed = hn::Set(di, LoadI32(acts + 32));
-    float d_a;
-    std::memcpy(&d_a, acts + 36, sizeof(d_a));
-    const auto da = hn::Set(df, d_a);
-    RP_IP_EACH(RP_IP_SEED)
-    if constexpr (kQ4) {
-      RP_IP_Q4_GROUP(0)
-      RP_IP_Q4_GROUP(1)
-      RP_IP_Q4_GROUP(2)
-      RP_IP_Q4_GROUP(3)
-    } else {
-      RP_IP_Q8_GROUP(0, a0)
-      RP_IP_Q8_GROUP(1, a1)
-      RP_IP_Q8_GROUP(2, a2)
-      RP_IP_Q8_GROUP(3, a3)
-      RP_IP_Q8_GROUP(4, b0)
-      RP_IP_Q8_GROUP(5, b1)
-      RP_IP_Q8_GROUP(6, b2)
-      RP_IP_Q8_GROUP(7, b3)
+  RP_IP_JT(RP_IP_DECL)
+  RP_IP_J(RP_IP_DECL_J)
+  // clang-format off
+  for (size_t blk = 0; blk < blocks; ++blk, w += kRecord, acts += T * kIntActRecord) {
+    RP_IP_JT(RP_IP_SEED)
+    RP_IP_GROUP(0)
+    RP_IP_GROUP(1)
+    RP_IP_GROUP(2)
+    RP_IP_GROUP(3)
+    if constexpr (!kQ4) {
+      RP_IP_GROUP(4)
+      RP_IP_GROUP(5)
+      RP_IP_GROUP(6)
+      RP_IP_GROUP(7)
     }
-    RP_IP_EACH(RP_IP_SCALE)
+    RP_IP_J(RP_IP_DW)
+    RP_IP_JT(RP_IP_SCALE)
   }
-  RP_IP_EACH(RP_IP_STORE)
+  // clang-format on
+  RP_IP_JT(RP_IP_STORE)
 }
 
 #undef RP_IP_STORE
 #undef RP_IP_SCALE
-#undef RP_IP_Q8_GROUP
-#undef RP_IP_Q4_GROUP
-#undef RP_IP_Q8
-#undef RP_IP_Q4
+#undef RP_IP_DW
+#undef RP_IP_GROUP
+#undef RP_IP_TOKEN
+#undef RP_IP_DOT
+#undef RP_IP_LOAD_W
 #undef RP_IP_SEED
+#undef RP_IP_DECL_J
 #undef RP_IP_DECL
-#undef RP_IP_EACH
+#undef RP_IP_J_OF_T
+#undef RP_IP_JT
+#undef RP_IP_T_OF
+#undef RP_IP_J_OF
+#undef RP_IP_T
+#undef RP_IP_J
 
-// q4_0 or q8_0, one token, from panels: the activation records (split among the threads; the
-// loop's barrier ends the packing), then each thread the 16-row blocks of its GemvRowRange in
-// tiles of kIntPanelBlocks.
+using IntPanelFn = void (*)(const uint8_t*, size_t, size_t, const uint8_t*, float*, size_t, size_t,
+                            size_t);
+
+// tiles[j] runs j blocks x T tokens, j = 1 .. GemvIntPanelBlocks(T).
+template <class Int, size_t T>
+void PickIntPanelTiles(IntPanelFn* tiles) {
+  tiles[1] = &PanelTileInt<Int, 1, T>;
+  if constexpr (GemvIntPanelBlocks(T) >= 2) tiles[2] = &PanelTileInt<Int, 2, T>;
+  if constexpr (GemvIntPanelBlocks(T) >= 3) tiles[3] = &PanelTileInt<Int, 3, T>;
+  if constexpr (GemvIntPanelBlocks(T) >= 4) tiles[4] = &PanelTileInt<Int, 4, T>;
+}
+
+template <class Int>
+void IntPanelTilesFor(size_t tokens, IntPanelFn* tiles) {
+  switch (tokens) {
+    case 1:
+      return PickIntPanelTiles<Int, 1>(tiles);
+    case 2:
+      return PickIntPanelTiles<Int, 2>(tiles);
+    case 3:
+      return PickIntPanelTiles<Int, 3>(tiles);
+    case 4:
+      return PickIntPanelTiles<Int, 4>(tiles);
+    case 5:
+      return PickIntPanelTiles<Int, 5>(tiles);
+    case 6:
+      return PickIntPanelTiles<Int, 6>(tiles);
+    case 7:
+      return PickIntPanelTiles<Int, 7>(tiles);
+    case 8:
+      return PickIntPanelTiles<Int, 8>(tiles);
+  }
+  HWY_ABORT("integer panel tile for %zu tokens not compiled", tokens);
+}
+
+// q4_0 or q8_0 from panels: the activation records (split among the threads; the loop's barrier
+// ends the packing), then each thread the 16-row blocks of its GemvRowRange in tiles of
+// GemvIntPanelBlocks(T) blocks, each tile for every token group in turn over all of k (a tile's
+// W, at most 4 x 34 k bytes, waits in L2 for the next group).
 template <class Int>
 void GemvIntPanelRun(const GemvCall& call, void* workspace) {
   auto* acts = static_cast<uint8_t*>(workspace);
   const size_t blocks = static_cast<size_t>(call.k) / kQuantBlock;
+  const GemvIntGroups ig = ChooseGemvIntGroups(Int::kFormat, call.m);
+  const auto T = static_cast<size_t>(ig.tokens);
+  const auto J = static_cast<size_t>(GemvIntPanelBlocks(ig.tokens));
   constexpr auto record = static_cast<size_t>(GemvIntPanelRecordBytes(Int::kFormat));
   const auto rows = static_cast<size_t>(kGemvPanelRows);
   const auto* panels = static_cast<const uint8_t*>(call.panels);
+  IntPanelFn tiles[5] = {};
+  IntPanelTilesFor<Int>(T, tiles);
 #pragma omp parallel num_threads(call.threads)
   {
-    PackIntPanelActs(call, Int::kOffset, acts);
+    PackIntPanelActs(call, ig, Int::kOffset, acts);
     int64_t r0, r1;
     GemvRowRange(call.n, call.threads, omp_get_thread_num(), &r0, &r1);
     const size_t b0 = static_cast<size_t>(r0) / rows;
     const size_t b1 = (static_cast<size_t>(r1) + rows - 1) / rows;
-    for (size_t blk = b0; blk < b1; blk += kIntPanelBlocks) {
-      const size_t J = std::min(kIntPanelBlocks, b1 - blk);
+    for (size_t blk = b0; blk < b1; blk += J) {
+      const size_t tile_blocks = std::min(J, b1 - blk);
       const uint8_t* w = panels + blk * blocks * record;
-      const size_t stride = blocks * record;
-      float* c = call.c + blk * rows;
-      const size_t valid = std::min(J * rows, static_cast<size_t>(call.n) - blk * rows);
-      if (J == 4) {
-        PanelTileInt<Int, 4>(w, stride, blocks, acts, c, valid);
-      } else if (J == 3) {
-        PanelTileInt<Int, 3>(w, stride, blocks, acts, c, valid);
-      } else if (J == 2) {
-        PanelTileInt<Int, 2>(w, stride, blocks, acts, c, valid);
-      } else {
-        PanelTileInt<Int, 1>(w, stride, blocks, acts, c, valid);
+      const size_t valid = std::min(tile_blocks * rows, static_cast<size_t>(call.n) - blk * rows);
+      for (int64_t g = 0; g < ig.groups; ++g) {
+        const auto first = static_cast<int64_t>(T) * g;
+        tiles[tile_blocks](
+            w, blocks * record, blocks, acts + static_cast<size_t>(g) * blocks * T * kIntActRecord,
+            call.c + first * call.ldc + static_cast<int64_t>(blk * rows),
+            static_cast<size_t>(call.ldc), valid,
+            static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(T), call.m - first)));
       }
     }
   }
@@ -692,7 +786,8 @@ void GemvRun(const Policy& pol, const GemvCall& call, const GemvBlocking& b, voi
   const size_t tail_bytes = row_bytes - static_cast<size_t>(whole_units) * Policy::kUnitBytes;
   const uint8_t* w = static_cast<const uint8_t*>(call.w);
 
-  // q4_0 and q8_0 with one token take integer dot products where the target has them.
+  // q4_0 and q8_0 with one token take integer dot products where the target has them (calls
+  // with panels never come here on such a target: GemvIntPanelRun).
   constexpr bool kIntegerDot = kIntegerDotTarget && Policy::kQuantizedActivations;
   [[maybe_unused]] const bool integer_dot = kIntegerDot && b.padded_m == 1;
 

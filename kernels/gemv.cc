@@ -24,16 +24,12 @@ void GemvEntry(const GemvCall& call, const GemvBlocking& blocking, void* workspa
       return GemvRun(DecodeBF16(), call, blocking, workspace);
     case WeightFormat::kQ8_0:
 #if HWY_TARGET == HWY_AVX3_DL
-      if (call.panels != nullptr && call.m == 1) {
-        return GemvIntPanelRun<IntegerQ8_0>(call, workspace);
-      }
+      if (call.panels != nullptr) return GemvIntPanelRun<IntegerQ8_0>(call, workspace);
 #endif
       return GemvRun(DecodeQ8_0{F16ToF32Table()}, call, blocking, workspace);
     case WeightFormat::kQ4_0:
 #if HWY_TARGET == HWY_AVX3_DL
-      if (call.panels != nullptr && call.m == 1) {
-        return GemvIntPanelRun<IntegerQ4_0>(call, workspace);
-      }
+      if (call.panels != nullptr) return GemvIntPanelRun<IntegerQ4_0>(call, workspace);
 #endif
       return GemvRun(DecodeQ4_0{F16ToF32Table()}, call, blocking, workspace);
   }
@@ -122,7 +118,7 @@ bool GemvReadsPanels(WeightFormat f, int64_t m, int64_t target) {
 }
 
 bool GemvIntegerDot(WeightFormat f, int64_t m, int64_t target) {
-  return (f == WeightFormat::kQ4_0 || f == WeightFormat::kQ8_0) && m == 1 &&
+  return (f == WeightFormat::kQ4_0 || f == WeightFormat::kQ8_0) && m >= 1 &&
          ROOFPROF_DISPATCH_FOR(GemvIntegerDotEntry, target)();
 }
 
@@ -191,6 +187,8 @@ void PackGemvPanels(WeightFormat f, const void* w, int64_t n, int64_t k, int64_t
 
 size_t GemvWorkspaceBytes(const GemvBlocking& b, int threads) {
   // Packed A, then per thread panel_rows x padded_m accumulator vectors of up to 16 floats.
+  // (The integer path's activation records, 64 bytes per 32 weights and padded token, fit
+  // the same space: at most 5/4 m padded tokens against 128 bytes per 32 weights and token.)
   const size_t packed = static_cast<size_t>(b.PackedFloats()) * sizeof(float);
   const size_t scratch = static_cast<size_t>(b.panel_rows * b.padded_m) * 16 * sizeof(float);
   return packed + static_cast<size_t>(std::max(1, threads)) * scratch;
@@ -263,13 +261,13 @@ std::string Description(WeightFormat f) {
              "accumulation";
     case WeightFormat::kQ8_0:
       return "decode GEMV, GGUF q8_0 weights (34 B per 32); activations quantized per 32 to q8_0 "
-             "as ggml does; one token on AVX-512 VNNI: weights repacked at load into 16-row "
-             "panels, int8 dot products (vpdpbusd) on 16 rows at once scaled into f32, else "
+             "as ggml does; on AVX-512 VNNI: weights repacked at load into 16-row panels, "
+             "int8 dot products (vpdpbusd) on 16 rows at once scaled into f32, else "
              "weights dequantized to f32 in registers, f32 FMA accumulation";
     case WeightFormat::kQ4_0:
       return "decode GEMV, GGUF q4_0 weights (18 B per 32); activations quantized per 32 to q8_0 "
-             "as ggml does; one token on AVX-512 VNNI: weights repacked at load into 16-row "
-             "panels, int8 dot products (vpdpbusd) on 16 rows at once scaled into f32, else "
+             "as ggml does; on AVX-512 VNNI: weights repacked at load into 16-row panels, "
+             "int8 dot products (vpdpbusd) on 16 rows at once scaled into f32, else "
              "weights dequantized to f32 in registers, f32 FMA accumulation";
   }
   return "";
@@ -307,19 +305,25 @@ GemvBlocking ModelBlocking(int64_t m, int64_t k) {
 //                further token group (it waits in L2); Ap per tile when a group's A chunk
 //                outgrows L1.
 //   L3, DRAM   = as above, with Wp for W.
-// q4_0 and q8_0 panels (one token, int8 dot products): the same with Wp = 18 or 34 bytes per
-// block and row (rows rounded up to 16) and Ap = the activation records, kGemvIntActRecordBytes
-// per block, read once per tile.
+// q4_0 and q8_0 panels (int8 dot products): the same with Wp = 18 or 34 bytes per block and row
+// (rows rounded up to 16), Ap = the activation records, kGemvIntActRecordBytes per block and
+// padded token, read once per tile, J = GemvIntPanelBlocks(T) and one chunk (a tile runs all of
+// k for each token group; its W waits in L2 for the next).
 WorkModel GemvPanelModel(WeightFormat f, int64_t m, int64_t n, int64_t k, const GemvBlocking& b,
                          const ModelContext& ctx) {
   const double rows = static_cast<double>(RoundUp(n, kGemvPanelRows));
   const double wp = static_cast<double>(GemvPanelBytes(f, n, k));
   const double a_bytes = 4.0 * m * k, c_bytes = 4.0 * m * n;
   const bool integer = IsBlockFormat(f);  // the integer panels of q4_0 and q8_0
-  const double packed =
-      integer ? static_cast<double>(k / static_cast<int64_t>(kQuantBlock) * kGemvIntActRecordBytes)
-              : 4.0 * b.padded_m * k;
-  const int64_t blocks_per_tile = GemvPanelBlocks(b.tokens);
+  const GemvIntGroups ig = ChooseGemvIntGroups(f, m);
+  const int64_t tokens = integer ? ig.tokens : b.tokens;
+  const int64_t groups = integer ? ig.groups : b.groups;
+  const double packed = integer
+                            ? static_cast<double>(k / static_cast<int64_t>(kQuantBlock) *
+                                                  kGemvIntActRecordBytes * ig.groups * ig.tokens)
+                            : 4.0 * b.padded_m * k;
+  const int64_t blocks_per_tile =
+      integer ? GemvIntPanelBlocks(ig.tokens) : GemvPanelBlocks(b.tokens);
   int64_t tiles = 0;
   for (int tid = 0; tid < std::max(1, ctx.threads); ++tid) {
     int64_t r0, r1;
@@ -327,7 +331,8 @@ WorkModel GemvPanelModel(WeightFormat f, int64_t m, int64_t n, int64_t k, const 
     const int64_t blocks = (r1 + kGemvPanelRows - 1) / kGemvPanelRows - r0 / kGemvPanelRows;
     tiles += (blocks + blocks_per_tile - 1) / blocks_per_tile;
   }
-  const int64_t chunk = GemvPanelChunkWeights(b.groups, k);
+  // The integer tiles run all of k per token group (a tile's W waits in L2 for the next).
+  const int64_t chunk = integer ? k : GemvPanelChunkWeights(b.groups, k);
   const int64_t chunks = (k + chunk - 1) / chunk;
   const double acc_bytes = 2.0 * static_cast<double>(chunks - 1) * 4.0 * b.padded_m * rows;
 
@@ -338,14 +343,14 @@ WorkModel GemvPanelModel(WeightFormat f, int64_t m, int64_t n, int64_t k, const 
   wm.precision = integer ? "int8" : "fp32";
   const double a_tile_loads = static_cast<double>(tiles) * packed;
   wm.bytes[0] =
-      static_cast<double>(b.groups) * wp + a_bytes + packed + a_tile_loads + acc_bytes + c_bytes;
+      static_cast<double>(groups) * wp + a_bytes + packed + a_tile_loads + acc_bytes + c_bytes;
 
   const int level = ResidentLevel(wp + a_bytes + c_bytes + packed, ctx);
   const CacheLevel* l1 = FindCache(ctx.caches, 1);
   const double l1_usable = l1 != nullptr ? kUsableCacheFraction * l1->size_bytes : 0.0;
-  const double a_chunk = 4.0 * b.padded_m * static_cast<double>(std::min(chunk, k));
+  const double a_chunk = packed * static_cast<double>(std::min(chunk, k)) / static_cast<double>(k);
   const double a_l2 = a_chunk > l1_usable ? a_tile_loads : 0.0;
-  const double w_l2 = static_cast<double>(b.groups - 1) * wp;
+  const double w_l2 = static_cast<double>(groups - 1) * wp;
   const auto outer = StreamTraffic(wp + a_bytes + c_bytes, level);
   wm.bytes[1] = level >= 1 ? outer[1] + w_l2 + a_l2 : 0.0;
   wm.bytes[2] = outer[2];
@@ -353,9 +358,9 @@ WorkModel GemvPanelModel(WeightFormat f, int64_t m, int64_t n, int64_t k, const 
 
   wm.derivation.push_back("W repacked at load into 16-row panels (" + FormatBytes(wp) +
                           "), read as " + std::to_string(tiles) + " tiles of " +
-                          std::to_string(blocks_per_tile) + " blocks x " +
-                          std::to_string(b.tokens) + " tokens, " + std::to_string(b.groups) +
-                          " token group(s), " + std::to_string(chunks) + " k chunk(s)");
+                          std::to_string(blocks_per_tile) + " blocks x " + std::to_string(tokens) +
+                          " tokens, " + std::to_string(groups) + " token group(s), " +
+                          std::to_string(chunks) + " k chunk(s)");
   if (integer) {
     wm.derivation.push_back("A quantized to q8_0 blocks, one " +
                             std::to_string(kGemvIntActRecordBytes) +
@@ -366,7 +371,7 @@ WorkModel GemvPanelModel(WeightFormat f, int64_t m, int64_t n, int64_t k, const 
                           ") broadcast once per tile, accumulators " + FormatBytes(acc_bytes) +
                           ", C " + FormatBytes(c_bytes));
   wm.derivation.push_back(
-      "L2: panels once" + std::string(b.groups > 1 ? " + once per further token group" : "") +
+      "L2: panels once" + std::string(groups > 1 ? " + once per further token group" : "") +
       (a_l2 > 0 ? ", packed A once per tile (a group's A chunk outgrows L1)" : ""));
   wm.derivation.push_back(DescribeStream("panels + A + C", wp + a_bytes + c_bytes, level));
   return wm;
@@ -379,7 +384,7 @@ WorkModel GemvModel(WeightFormat f, int64_t m, int64_t n, int64_t k, const Model
   }
   const double w_bytes = static_cast<double>(n) * static_cast<double>(RowBytes(f, k));
   const double a_bytes = 4.0 * m * k, c_bytes = 4.0 * m * n;
-  // (One q4_0 or q8_0 token on a VNNI target reads panels: GemvPanelModel above.)
+  // (q4_0 and q8_0 on a VNNI target read panels: GemvPanelModel above.)
   const double packed = 4.0 * b.padded_m * b.padded_k;
   const double lanes_bytes = 64.0;  // accumulator vector: 16 f32 lanes on the best target
   int64_t tiles = 0, panels = 0;

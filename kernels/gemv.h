@@ -3,8 +3,8 @@
 // data, the call, the scalar reference and the thread partition. Two loops: register tiles of
 // R rows x T tokens over the row-major W, each format a decode policy (every format, every
 // target), and for f32 and bf16 on 16-lane targets an outer product over W repacked at load
-// into 16-row panels (GemvCall::panels, see kGemvPanelRows); q8_0 and q4_0 with one token on
-// AVX-512 VNNI read integer panels of their own (GemvIntPanelRecordBytes).
+// into 16-row panels (GemvCall::panels, see kGemvPanelRows); q8_0 and q4_0 on AVX-512 VNNI
+// read integer panels of their own (GemvIntPanelRecordBytes).
 //
 // Activations: f32 for f32 and bf16. q8_0 and q4_0 meet them quantized per 32-weight block
 // to q8_0 (ggml's quantizer, bit for bit), as ggml's q8_0 and q4_0 dot products do; the
@@ -13,11 +13,11 @@
 // against A packed once per call as f32 in the decoder's lane order (q_a * d_a, exact in f32),
 // so every format matches the double reference within the f32 dot bound (DotTolerance). That
 // decode work (widen, convert or table lookup, scale) capped one Zen 5 thread at ~22 GB/s of
-// q4_0 and ~29 GB/s of q8_0 weight bytes even from L2; with one token on AVX-512 VNNI
-// (AVX3_DL) both take int8 dot products instead: from the integer panels, 4 weights of 16 rows
-// per vpdpbusd (PanelTileInt in kernels/gemv-inl.h), or without panels two blocks of one row
-// per vpdpbusd (GemvTileInt): exact integer sums, one f32 scale d_w * d_a per block (exact
-// too), f32 accumulation.
+// q4_0 and ~29 GB/s of q8_0 weight bytes even from L2; on AVX-512 VNNI (AVX3_DL) both take
+// int8 dot products instead: from the integer panels, 4 weights of 16 rows per vpdpbusd for
+// 1-8 tokens at a time (PanelTileInt in kernels/gemv-inl.h), or, one token without panels, two
+// blocks of one row per vpdpbusd (GemvTileInt): exact integer sums, one f32 scale d_w * d_a
+// per block (exact too), f32 accumulation.
 #ifndef ROOFPROF_KERNELS_GEMV_H_
 #define ROOFPROF_KERNELS_GEMV_H_
 
@@ -144,7 +144,7 @@ constexpr int64_t GemvPanelBlocks(int64_t tokens) { return tokens <= 4 ? 4 : 3; 
 // bf16 panels hold two weights per row and 64-byte step: u32 lane i of step s is row i's
 // weights 2s (low half) and 2s + 1 (high half), odd k padded with a zero weight; the tile splits
 // them with a shift and a mask (as DecodeBF16 does) into two W vectors.
-// q4_0 and q8_0 panels, for the integer path (one token on AVX-512 VNNI): per 16-row block b
+// q4_0 and q8_0 panels, for the integer path (AVX-512 VNNI): per 16-row block b
 // and 32-weight block j, a GemvIntPanelRecordBytes(f) record at (b * blocks + j): 64-byte
 // groups g holding, in 32-bit lane i, qs bytes 4g..4g+3 of row 16b + i (q4_0: 4 groups, whose
 // low nibbles are weights 4g..4g+3 and high nibbles 16+4g..16+4g+3; q8_0: 8 groups, weights
@@ -152,6 +152,29 @@ constexpr int64_t GemvPanelBlocks(int64_t tokens) { return tokens <= 4 ? 4 : 3; 
 // multiplies 4 weights of 16 rows by 4 broadcast activations: no horizontal sums, one scale
 // vector per record. The same 18 or 34 bytes per block and row as the GGUF rows.
 constexpr int64_t GemvIntPanelGroups(WeightFormat f) { return f == WeightFormat::kQ8_0 ? 8 : 4; }
+// Token groups of the integer panel path: each token's 4 activations are broadcast per 4 weights
+// of a block, so fewer tokens and more blocks per tile (GemvIntPanelBlocks) share the
+// broadcasts, at the cost of more weight loads (and, for q4_0, nibble ops) per token. Measured
+// on one Zen 5 thread, n = 2048, k = 4096, in cache, interleaved best of 4 (ms, at most 8 / 4 / 2
+// tokens): q4_0 m = 8 0.265 / 0.232 / 0.247, m = 16 0.515 / 0.453 / 0.480; q8_0 m = 8
+// 0.275 / 0.293 / 0.288, m = 16 0.534 / 0.572 / 0.528.
+struct GemvIntGroups {
+  int tokens = 1;      // T per tile (every group has T; padded tokens are zero, never stored)
+  int64_t groups = 1;  // ceil(m / T)
+};
+constexpr GemvIntGroups ChooseGemvIntGroups(WeightFormat f, int64_t m) {
+  const int64_t most = f == WeightFormat::kQ4_0 ? 4 : 8;
+  GemvIntGroups g;
+  g.groups = (m + most - 1) / most;
+  g.tokens = static_cast<int>((m + g.groups - 1) / g.groups);
+  return g;
+}
+// 16-row blocks per integer panel tile for T tokens: 2 J T int32 sums (two chains each), J T
+// f32 accumulators, 2J weight vectors and 3 more <= 32 registers: J = 4 for one token, 3 for
+// two, 2 up to 4, else 1 (at most 8 tokens: 24 + 2 + 3 live).
+constexpr int64_t GemvIntPanelBlocks(int64_t tokens) {
+  return tokens <= 1 ? 4 : tokens <= 2 ? 3 : tokens <= 4 ? 2 : 1;
+}
 constexpr int64_t GemvIntPanelRecordBytes(WeightFormat f) {
   return GemvIntPanelGroups(f) * 64 + 16 * 2;
 }
@@ -170,9 +193,10 @@ void PackGemvPanels(WeightFormat f, const void* w, int64_t n, int64_t k, int64_t
 // the call takes int8 dot products (GemvIntegerDot); the others read the row-major W.
 bool GemvReadsPanels(WeightFormat f, int64_t m, int64_t target);
 // Whether Gemv on Highway target `target` runs an m-token call of format f with int8 dot
-// products (q4_0 and q8_0, one token, targets with AVX-512 VNNI: AVX3_DL): from integer panels
-// when the call has them, else from the GGUF rows with A packed as pair records of
-// kGemvPairRecordBytes per two blocks (GemvTileInt).
+// products (q4_0 and q8_0, targets with AVX-512 VNNI: AVX3_DL): from integer panels when the
+// call has them (any m; the workloads always give them), else one token from the GGUF rows
+// with A packed as pair records of kGemvPairRecordBytes per two blocks (GemvTileInt) and
+// several tokens with the f32 decoders.
 bool GemvIntegerDot(WeightFormat f, int64_t m, int64_t target);
 inline constexpr int64_t kGemvPairRecordBytes = 192;
 

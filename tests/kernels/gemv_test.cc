@@ -281,7 +281,7 @@ TEST(Gemv, PanelLayoutAndWhichTargetsUseIt) {
   }
   // f32/bf16 panels serve the fixed-length targets with 16 f32 lanes (64-byte vectors) and 32
   // registers; scalable SVE/RVV vectors (SVE at 512 bits has 16 lanes too) keep the row loop.
-  // q4_0 and q8_0 panels serve one token where the integer path runs.
+  // q4_0 and q8_0 panels serve every token count where the integer path runs.
   for (const int64_t target : testing_util::Targets()) {
     const bool scalable = (target & (HWY_SVE | HWY_SVE2 | HWY_RVV)) != 0;
     const bool wide =
@@ -290,8 +290,10 @@ TEST(Gemv, PanelLayoutAndWhichTargetsUseIt) {
       EXPECT_EQ(GemvReadsPanels(WeightFormat::kF32, m, target), wide) << TargetName(target);
       EXPECT_EQ(GemvReadsPanels(WeightFormat::kBF16, m, target), wide) << TargetName(target);
       for (const WeightFormat f : {WeightFormat::kQ4_0, WeightFormat::kQ8_0}) {
-        EXPECT_EQ(GemvReadsPanels(f, m, target), m == 1 && GemvIntegerDot(f, 1, target))
+        EXPECT_EQ(GemvReadsPanels(f, m, target), GemvIntegerDot(f, m, target))
             << TargetName(target) << " " << WeightFormatName(f);
+        EXPECT_EQ(GemvIntegerDot(f, m, target), GemvIntegerDot(f, 1, target))
+            << TargetName(target) << " " << WeightFormatName(f) << " m=" << m;
       }
     }
   }
@@ -335,9 +337,9 @@ TEST(Gemv, BlockFormatsQuantizeActivationsAsGgml) {
   // away from zero). With 127 in every block d_a = 1, so each activation becomes round(a)
   // exactly and, with integer weights of d = 1, C is an exact integer that half-to-even
   // rounding (2.5 -> 2) or truncation would miss. k = 96: three blocks (the integer tile pairs
-  // the third with a zero block); n = 9: an 8-row tile and a one-row tile; m = 1 (integer dot
-  // products where the target has VNNI) and m = 2 (f32 decode); also from panels (one partial
-  // 16-row block; one token on VNNI reads them).
+  // the third with a zero block); n = 9: an 8-row tile and a one-row tile; from the GGUF rows
+  // m = 1 (integer dot products where the target has VNNI) and m = 2 (f32 decode); from panels
+  // (one partial 16-row block), which VNNI reads for both.
   const int64_t n = 9, k = 96;
   const float halves[] = {2.5f, -2.5f, 0.5f, -0.5f, 1.5f, -1.5f, 3.49f, -7.5f, 0.25f, 6.5f};
   for (const int64_t target : testing_util::Targets()) {
@@ -425,16 +427,20 @@ TEST(Gemv, ExactOnSmallIntegers) {
 }
 
 TEST(Gemv, IntegerPanelsOnEveryTargetAndEdgeSize) {
-  // q4_0 and q8_0 panels serve one token on targets with int8 dot products; the others (and
-  // two tokens) read the GGUF rows and must agree. n around the 16-row block and the 4-block
-  // tile, k from one block to 4096 (a long run of records), 1-3 threads (n = 17 on 3 threads:
-  // a thread without rows).
+  // q4_0 and q8_0 panels serve targets with int8 dot products; the others read the GGUF rows
+  // and must agree. n around the 16-row block and the 4-, 2- and 1-block tiles, k from one
+  // block to 4096 (a long run of records), 1-3 threads (n = 17 on 3 threads: a thread without
+  // rows); m = 1 to 17 (ChooseGemvIntGroups): q4_0 in tiles of 4 blocks x 1 token, 3 x 2,
+  // 2 x 3 (m = 3, 5, 9: 2 and 3 groups, one padded token), 2 x 4 (m = 8, 17: 5 groups, 3
+  // padded); q8_0 also 1 x 5 (m = 5, 9: 2 groups, one padded), 1 x 6 (m = 17: 3 groups) and
+  // 1 x 8; at k = 4096 only m = 1 and 9.
   uint32_t seed = 900;
   for (const int64_t target : testing_util::Targets()) {
     for (const WeightFormat f : {WeightFormat::kQ4_0, WeightFormat::kQ8_0}) {
       for (const int64_t n : {1, 15, 16, 17, 63, 64, 65, 100}) {
         for (const int64_t k : {32, 96, 4096}) {
-          for (const int64_t m : {1, 2}) {
+          for (const int64_t m : k == 4096 ? std::vector<int64_t>{1, 9}
+                                           : std::vector<int64_t>{1, 2, 3, 5, 8, 9, 17}) {
             const int threads = 1 + static_cast<int>((n + k / 32) % 3);
             Problem p(f, m, n, k, seed++);
             p.UsePanels();
@@ -449,27 +455,33 @@ TEST(Gemv, IntegerPanelsOnEveryTargetAndEdgeSize) {
 
 TEST(Gemv, IntegerPanelsExactOnSmallIntegers) {
   // Integer weights (d = 1: q4_0's -8 or q8_0's 127 in every block) and activations (127 in
-  // every block: d_a = 1): the panel path's integer sums and one FMA per block are exact.
+  // every block: d_a = 1): the panel path's integer sums and one FMA per block are exact, for
+  // every tile shape (m = 1, 3, 6) and across token groups (m = 11: 6 + 5 and one padding).
   const int64_t n = 37, k = 160;
   for (const WeightFormat f : {WeightFormat::kQ4_0, WeightFormat::kQ8_0}) {
-    std::vector<float> w(static_cast<size_t>(n * k)), a(static_cast<size_t>(k));
-    for (size_t i = 0; i < w.size(); ++i) {
-      w[i] = i % 32 == 0 ? (f == WeightFormat::kQ4_0 ? -8.0f : 127.0f)
-                         : static_cast<float>(static_cast<int>(i % 15) - 7);
-    }
-    for (size_t i = 0; i < a.size(); ++i) {
-      a[i] = i % 32 == 3 ? 127.0f : static_cast<float>(static_cast<int>(i % 11) - 5);
-    }
-    for (const int64_t target : testing_util::Targets()) {
-      const std::vector<float> c = RunDense(target, f, 1, n, k, w, a, true);
-      for (int64_t r = 0; r < n; ++r) {
-        double want = 0;
-        for (int64_t i = 0; i < k; ++i) {
-          want +=
-              static_cast<double>(a[static_cast<size_t>(i)]) * w[static_cast<size_t>(r * k + i)];
+    for (const int64_t m : {1, 3, 6, 11}) {
+      std::vector<float> w(static_cast<size_t>(n * k)), a(static_cast<size_t>(m * k));
+      for (size_t i = 0; i < w.size(); ++i) {
+        w[i] = i % 32 == 0 ? (f == WeightFormat::kQ4_0 ? -8.0f : 127.0f)
+                           : static_cast<float>(static_cast<int>(i % 15) - 7);
+      }
+      for (size_t i = 0; i < a.size(); ++i) {
+        a[i] = i % 32 == 3 ? 127.0f : static_cast<float>(static_cast<int>(i % 11) - 5);
+      }
+      for (const int64_t target : testing_util::Targets()) {
+        const std::vector<float> c = RunDense(target, f, m, n, k, w, a, true);
+        for (int64_t t = 0; t < m; ++t) {
+          for (int64_t r = 0; r < n; ++r) {
+            double want = 0;
+            for (int64_t i = 0; i < k; ++i) {
+              want += static_cast<double>(a[static_cast<size_t>(t * k + i)]) *
+                      w[static_cast<size_t>(r * k + i)];
+            }
+            EXPECT_EQ(c[static_cast<size_t>(t * n + r)], want)
+                << TargetName(target) << " " << WeightFormatName(f) << " m=" << m << " t=" << t
+                << " r=" << r;
+          }
         }
-        EXPECT_EQ(c[static_cast<size_t>(r)], want)
-            << TargetName(target) << " " << WeightFormatName(f) << " r=" << r;
       }
     }
   }
@@ -500,6 +512,29 @@ TEST(GemvBlocking, TilesFitRegistersAndPadding) {
       }
     }
   }
+  // The integer panel path's token groups: its tiles fit 32 registers (2 int32 sums and one
+  // f32 accumulator per block and token, 2 weight vectors per block, 3 more), padding stays
+  // below one token per extra group, and its activation records (64 bytes per 32 weights and
+  // padded token) fit the workspace GemvWorkspaceBytes gives.
+  for (const WeightFormat f : {WeightFormat::kQ4_0, WeightFormat::kQ8_0}) {
+    for (int64_t m = 1; m <= 256; ++m) {
+      const GemvIntGroups ig = ChooseGemvIntGroups(f, m);
+      const int64_t J = GemvIntPanelBlocks(ig.tokens);
+      ASSERT_GE(ig.tokens, 1);
+      ASSERT_LE(ig.tokens, 8);
+      ASSERT_GE(ig.groups * ig.tokens, m);
+      ASSERT_LT(ig.groups * ig.tokens - m, ig.groups);
+      ASSERT_LE(3 * J * ig.tokens + 2 * J + 3, 32) << m;
+      for (const int64_t k : {32, 4096}) {
+        const size_t records = static_cast<size_t>(ig.groups * ig.tokens * k / 32 * 64);
+        ASSERT_LE(records, GemvWorkspaceBytes(ChooseGemvBlocking(m, k, 32), 1))
+            << WeightFormatName(f) << " m=" << m << " k=" << k;
+      }
+    }
+  }
+  EXPECT_EQ(ChooseGemvIntGroups(WeightFormat::kQ4_0, 16).tokens, 4);
+  EXPECT_EQ(ChooseGemvIntGroups(WeightFormat::kQ8_0, 16).tokens, 8);
+  EXPECT_EQ(ChooseGemvIntGroups(WeightFormat::kQ4_0, 9).tokens, 3);
   // The documented 32-register tiles.
   const int expect_rows[] = {8, 8, 6, 5, 4, 3, 3, 3};
   for (int t = 1; t <= 8; ++t) EXPECT_EQ(GemvTileRows(t, 32), expect_rows[t - 1]) << t;
