@@ -582,8 +582,9 @@ inline void PackIntPanelActs(const GemvCall& call, const GemvIntGroups& ig, int3
     }                                                                                  \
   }
 // Two sums per block and token, s (q4_0 low nibbles, q8_0 even groups) and u (high nibbles, odd
-// groups): dependency chains of 4 vpdpbusd per record instead of 8, so even one token's
-// J = 4 chains keep both VNNI pipes busy (~5 cycles of latency each).
+// groups): dependency chains of 4 vpdpbusd per record instead of 8, so one token's J = 4
+// chains cover two pipes of a latency of several cycles. Measured level with one sum on this
+// Zen 5 (q4_0 and q8_0, m = 1, 2, 8 in cache, one thread): the broadcasts bind first.
 #define RP_IP_DOT(j, t)                                                  \
   if constexpr (j < J) {                                                 \
     if constexpr (kQ4 || !kOdd) {                                        \
