@@ -38,6 +38,36 @@ inline constexpr int kVectorRegisters = 32;
 inline constexpr int kVectorRegisters = 16;
 #endif
 
+// Calls pick(std::integral_constant<size_t, T>()) with T = tokens: how a token count chosen at
+// run time selects the tiles compiled for each T (kMax 4 or 8: the largest compiled).
+template <size_t kMax, class Pick>
+HWY_INLINE void WithTileTokens(size_t tokens, const Pick& pick) {
+  static_assert(kMax == 4 || kMax == 8, "tiles are compiled for 1-4 or 1-8 tokens");
+  switch (tokens) {
+    case 1:
+      return pick(std::integral_constant<size_t, 1>());
+    case 2:
+      return pick(std::integral_constant<size_t, 2>());
+    case 3:
+      return pick(std::integral_constant<size_t, 3>());
+    case 4:
+      return pick(std::integral_constant<size_t, 4>());
+  }
+  if constexpr (kMax == 8) {
+    switch (tokens) {
+      case 5:
+        return pick(std::integral_constant<size_t, 5>());
+      case 6:
+        return pick(std::integral_constant<size_t, 6>());
+      case 7:
+        return pick(std::integral_constant<size_t, 7>());
+      case 8:
+        return pick(std::integral_constant<size_t, 8>());
+    }
+  }
+  HWY_ABORT("GEMV tile for %zu tokens not compiled for %s", tokens, hwy::TargetName(HWY_TARGET));
+}
+
 // Bytes ahead of the current unit that the streaming loop prefetches in each row. The hardware
 // prefetchers follow up to R = 8 sequential rows, but they stop at 4 KiB pages and ramp up
 // slowly; DRAM latency (~100 ns) x per-thread bandwidth (~35 GB/s) is ~3.5 KB in flight, so
@@ -252,30 +282,10 @@ void PickTiles(TileFn<Policy>* full, TileFn<Policy>* single) {
 
 template <class Policy>
 void TilesFor(int tokens, TileFn<Policy>* full, TileFn<Policy>* single) {
-  static_assert(GemvMaxTileTokens(kVectorRegisters) <= 8, "tile names cover 8 tokens");
-  switch (tokens) {
-    case 1:
-      return PickTiles<Policy, 1>(full, single);
-    case 2:
-      return PickTiles<Policy, 2>(full, single);
-    case 3:
-      return PickTiles<Policy, 3>(full, single);
-    case 4:
-      return PickTiles<Policy, 4>(full, single);
-  }
-  if constexpr (GemvMaxTileTokens(kVectorRegisters) > 4) {
-    switch (tokens) {
-      case 5:
-        return PickTiles<Policy, 5>(full, single);
-      case 6:
-        return PickTiles<Policy, 6>(full, single);
-      case 7:
-        return PickTiles<Policy, 7>(full, single);
-      case 8:
-        return PickTiles<Policy, 8>(full, single);
-    }
-  }
-  HWY_ABORT("GEMV tile for %d tokens not compiled for %s", tokens, hwy::TargetName(HWY_TARGET));
+  constexpr auto kMax = static_cast<size_t>(GemvMaxTileTokens(kVectorRegisters));
+  WithTileTokens<kMax>(static_cast<size_t>(tokens), [&](auto t) HWY_ATTR {
+    PickTiles<Policy, decltype(t)::value>(full, single);
+  });
 }
 
 // Packs A into [k-block][token][weight] (GemvBlocking::BlockOffset, TokenStride); inside a
@@ -698,25 +708,8 @@ void PickIntPanelTiles(IntPanelFn* tiles) {
 
 template <class Int>
 void IntPanelTilesFor(size_t tokens, IntPanelFn* tiles) {
-  switch (tokens) {
-    case 1:
-      return PickIntPanelTiles<Int, 1>(tiles);
-    case 2:
-      return PickIntPanelTiles<Int, 2>(tiles);
-    case 3:
-      return PickIntPanelTiles<Int, 3>(tiles);
-    case 4:
-      return PickIntPanelTiles<Int, 4>(tiles);
-    case 5:
-      return PickIntPanelTiles<Int, 5>(tiles);
-    case 6:
-      return PickIntPanelTiles<Int, 6>(tiles);
-    case 7:
-      return PickIntPanelTiles<Int, 7>(tiles);
-    case 8:
-      return PickIntPanelTiles<Int, 8>(tiles);
-  }
-  HWY_ABORT("integer panel tile for %zu tokens not compiled", tokens);
+  WithTileTokens<8>(tokens,
+                    [&](auto t) HWY_ATTR { PickIntPanelTiles<Int, decltype(t)::value>(tiles); });
 }
 
 // q4_0 or q8_0 from panels: the activation records (split among the threads; the loop's barrier
@@ -1053,25 +1046,8 @@ void PickPanelTiles(PanelFn* tiles) {
 
 template <size_t kStepK>
 void PanelTilesFor(size_t tokens, PanelFn* tiles) {
-  switch (tokens) {
-    case 1:
-      return PickPanelTiles<kStepK, 1>(tiles);
-    case 2:
-      return PickPanelTiles<kStepK, 2>(tiles);
-    case 3:
-      return PickPanelTiles<kStepK, 3>(tiles);
-    case 4:
-      return PickPanelTiles<kStepK, 4>(tiles);
-    case 5:
-      return PickPanelTiles<kStepK, 5>(tiles);
-    case 6:
-      return PickPanelTiles<kStepK, 6>(tiles);
-    case 7:
-      return PickPanelTiles<kStepK, 7>(tiles);
-    case 8:
-      return PickPanelTiles<kStepK, 8>(tiles);
-  }
-  HWY_ABORT("GEMV panel tile for %zu tokens not compiled", tokens);
+  WithTileTokens<8>(tokens,
+                    [&](auto t) HWY_ATTR { PickPanelTiles<kStepK, decltype(t)::value>(tiles); });
 }
 
 // The whole GEMV from f32 (kStepK = 1) or bf16 (2) panels. Token groups as the row path forms
