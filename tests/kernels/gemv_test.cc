@@ -332,6 +332,23 @@ std::vector<float> RunDense(int64_t target, WeightFormat f, int64_t m, int64_t n
   return c;
 }
 
+// Expects C (m x n, from RunDense) to equal A W^T exactly: the sums of the inputs' products in
+// double (exact for the small integers these tests use).
+void ExpectExactProduct(const std::vector<float>& c, const std::vector<float>& a,
+                        const std::vector<float>& w, int64_t m, int64_t n, int64_t k,
+                        const std::string& label) {
+  for (int64_t t = 0; t < m; ++t) {
+    for (int64_t r = 0; r < n; ++r) {
+      double want = 0;
+      for (int64_t i = 0; i < k; ++i) {
+        want += static_cast<double>(a[static_cast<size_t>(t * k + i)]) *
+                w[static_cast<size_t>(r * k + i)];
+      }
+      EXPECT_EQ(c[static_cast<size_t>(t * n + r)], want) << label << " t=" << t << " r=" << r;
+    }
+  }
+}
+
 TEST(Gemv, BlockFormatsQuantizeActivationsAsGgml) {
   // q8_0 and q4_0 meet their activations as q8_0 blocks, rounded as ggml rounds them (halves
   // away from zero). With 127 in every block d_a = 1, so each activation becomes round(a)
@@ -352,20 +369,14 @@ TEST(Gemv, BlockFormatsQuantizeActivationsAsGgml) {
           w[i] = i % 32 == 0 ? extreme : static_cast<float>(static_cast<int>(i % 13) - 6);
         }
         for (size_t i = 0; i < a.size(); ++i) a[i] = i % 32 == 5 ? 127.0f : halves[i % 10];
+        // What C must be: the activations rounded half away from zero (exact in f32).
+        std::vector<float> rounded(a.size());
+        for (size_t i = 0; i < a.size(); ++i) rounded[i] = std::round(a[i]);
         for (const bool panels : {false, true}) {
           const std::vector<float> c = RunDense(target, f, m, n, k, w, a, panels);
-          for (int64_t t = 0; t < m; ++t) {
-            for (int64_t r = 0; r < n; ++r) {
-              double want = 0;
-              for (int64_t i = 0; i < k; ++i) {
-                want += std::round(static_cast<double>(a[static_cast<size_t>(t * k + i)])) *
-                        w[static_cast<size_t>(r * k + i)];
-              }
-              EXPECT_EQ(c[static_cast<size_t>(t * n + r)], want)
-                  << TargetName(target) << " " << WeightFormatName(f) << " m=" << m << " t=" << t
-                  << " r=" << r << (panels ? " panels" : "");
-            }
-          }
+          ExpectExactProduct(c, rounded, w, m, n, k,
+                             TargetName(target) + " " + WeightFormatName(f) +
+                                 " m=" + std::to_string(m) + (panels ? " panels" : ""));
         }
       }
     }
@@ -411,17 +422,7 @@ TEST(Gemv, ExactOnSmallIntegers) {
         for (size_t b = 0; b < a.size() / 32; ++b) a[b * 32 + 1] = 127.0f;
       }
       const std::vector<float> c = RunDense(target, f, m, n, k, w, a);
-      for (int64_t t = 0; t < m; ++t) {
-        for (int64_t r = 0; r < n; ++r) {
-          double want = 0;
-          for (int64_t i = 0; i < k; ++i) {
-            want += static_cast<double>(a[static_cast<size_t>(t * k + i)]) *
-                    w[static_cast<size_t>(r * k + i)];
-          }
-          EXPECT_EQ(c[static_cast<size_t>(t * n + r)], want)
-              << TargetName(target) << " " << WeightFormatName(f) << " t=" << t << " r=" << r;
-        }
-      }
+      ExpectExactProduct(c, a, w, m, n, k, TargetName(target) + " " + WeightFormatName(f));
     }
   }
 }
@@ -470,18 +471,9 @@ TEST(Gemv, IntegerPanelsExactOnSmallIntegers) {
       }
       for (const int64_t target : testing_util::Targets()) {
         const std::vector<float> c = RunDense(target, f, m, n, k, w, a, true);
-        for (int64_t t = 0; t < m; ++t) {
-          for (int64_t r = 0; r < n; ++r) {
-            double want = 0;
-            for (int64_t i = 0; i < k; ++i) {
-              want += static_cast<double>(a[static_cast<size_t>(t * k + i)]) *
-                      w[static_cast<size_t>(r * k + i)];
-            }
-            EXPECT_EQ(c[static_cast<size_t>(t * n + r)], want)
-                << TargetName(target) << " " << WeightFormatName(f) << " m=" << m << " t=" << t
-                << " r=" << r;
-          }
-        }
+        ExpectExactProduct(
+            c, a, w, m, n, k,
+            TargetName(target) + " " + WeightFormatName(f) + " m=" + std::to_string(m));
       }
     }
   }
