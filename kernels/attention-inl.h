@@ -20,6 +20,7 @@
 #include "hwy/contrib/math/math-inl.h"
 #include "hwy/highway.h"
 #include "kernels/attention.h"
+#include "kernels/prefetch.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace roofprof {
@@ -217,15 +218,18 @@ HWY_INLINE VF RowSums(DF d, VF u0, VF u1, VF u2, VF u3) {
 #define RP_DECODE_ROW_SUMS 0
 #endif
 
-// Prefetches `bytes` from p into L1, a line at a time. Decode spreads its prefetches over the
+// Prefetches `bytes` from p into L2, a line at a time. Decode spreads its prefetches over the
 // work: each K row of a tile prefetches the same row of the next tile, and the last PV pass
 // over each V row the next tile's row. Issuing both for the next tile in a burst from the
 // score loop instead (2 threads, ctx 8192, interleaved best of 5-6): f16 at batch 4 3.25 vs
 // 2.71 ms; f32 at batch 8 12.5 vs 13.2 ms and at batch 2 3.00 vs 3.03 ms; the same in cache.
+// Into L2 rather than L1: with 4 KiB tiles on a Zen 4 guest (batch 8, ctx 8192, 2 threads,
+// interleaved best of 3) f32 20.9 ms into L2 against 26.1 into L1, f16 7.2 against 8.7; no
+// prefetch at all measured level with L2 (19.6 / 7.0 ms in that set, 20.6 / 20.1 in another).
 template <class T>
 HWY_INLINE void PrefetchBytes(const T* p, size_t bytes) {
   const char* c = reinterpret_cast<const char*>(p);
-  for (size_t off = 0; off < bytes; off += kCacheLine) hwy::Prefetch(c + off);
+  for (size_t off = 0; off < bytes; off += kCacheLine) PrefetchToL2(c + off);
 }
 
 // Accumulators of DecodeScores, row r and head g.

@@ -66,7 +66,7 @@ HWY_EXPORT(AttnExp2Entry);
 namespace {
 
 // Longest decode tile: keeps the score tile (4 heads x 512 x 4 B = 8 KiB) in L1 when
-// head_dim is so small that kDecodeTileBytes would allow more rows.
+// head_dim is so small that the tile's bytes would allow more rows.
 constexpr int64_t kDecodeMaxTileRows = 512;
 
 int64_t RoundUp(int64_t n, int64_t multiple) { return (n + multiple - 1) / multiple * multiple; }
@@ -189,7 +189,9 @@ void StaticRange(int64_t units, int threads, int tid, int64_t* begin, int64_t* e
 
 int64_t DecodeTileRows(const AttnDecodeDims& dims) {
   const int64_t row_bytes = dims.head_dim * dims.kv_elem_bytes();
-  return std::clamp<int64_t>(kDecodeTileBytes / row_bytes, 1, kDecodeMaxTileRows);
+  const int64_t bytes = std::clamp<int64_t>(kDecodeTileBytesPerHead * dims.group(),
+                                            kDecodeMinTileBytes, kDecodeMaxTileBytes);
+  return std::clamp<int64_t>(bytes / row_bytes, kDecodeMinTileRows, kDecodeMaxTileRows);
 }
 
 int64_t DecodeSplits(const AttnDecodeDims& dims, int threads) {

@@ -36,11 +36,24 @@ struct AttnDecodeDims {
   int64_t kv_elems() const { return batch * kv_heads * ctx * head_dim; }  // one of K, V
 };
 
-// Rows of K (and of V) per tile: a K tile plus a V tile fill about kDecodeTileBytes * 2 = 32 KiB,
-// two thirds of a 48 KiB L1d, leaving room for the scaled queries and accumulators of one query
-// block (2 x 4 heads x 128 x 4 B = 4 KiB at head_dim 128). Every query block reads the tile
-// from L1 after the first brought it in from memory.
-inline constexpr int64_t kDecodeTileBytes = 16 * 1024;
+// Bytes of K (and of V) per tile: kDecodeTileBytesPerHead per query head of the group, at
+// least kDecodeMinTileBytes and at most kDecodeMaxTileBytes, and at least kDecodeMinTileRows
+// rows. A K tile plus a V tile then take 8 to 32 KiB of L1, with the scaled queries and
+// accumulators of one query block beside them (2 x 4 heads x 128 x 4 B = 4 KiB at head_dim 128).
+// Every query block reads the tile from L1 after the first brought it in from memory. Few
+// heads per KV head make decode stream-bound, and short tiles measured fastest there: on a
+// 2-core Zen 4 guest (32 KiB L1d), batch 8, ctx 8192, head_dim 128, 2 threads, interleaved
+// best of 3-5, 4 KiB tiles against the 16 KiB ones before: GQA group 4 f32 24.0 -> 20.1 ms
+// (22.4 -> 26.7 GB/s), f16 10.7 -> 6.9 ms (25.1 -> 38.9 GB/s); group 8 f16 8.8 -> 7.5 ms;
+// MHA head_dim 64 f16 5.1 -> 1.9 ms. Many heads per KV head make it compute-bound, and
+// longer tiles spread the per-tile work (softmax, accumulator loads and stores per head block)
+// over more rows: MQA (group 32) f32 8.7 / 8.5 / 7.8 ms with 4 / 8 / 16 KiB tiles. Under
+// 8 rows (head_dim 256 f32: 4 rows of 1 KiB) the per-tile work shows again: 8.3 against
+// 7.6 ms with 8 rows.
+inline constexpr int64_t kDecodeTileBytesPerHead = 512;
+inline constexpr int64_t kDecodeMinTileBytes = 4 * 1024;
+inline constexpr int64_t kDecodeMaxTileBytes = 16 * 1024;
+inline constexpr int64_t kDecodeMinTileRows = 8;
 // Query heads sharing a KV head that one score pass over a K tile serves (4 rows x 4 heads = 16
 // accumulators with 32 registers, 2 x 4 with 16). A larger group takes ceil(group / 4) passes
 // over the L1 tile. The PV side serves them in passes of its own (kDecodeHeads in

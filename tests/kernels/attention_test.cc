@@ -164,7 +164,7 @@ TEST(AttnDecode, MatchesReferenceOnEveryTargetAndEdge) {
     const int64_t L = Lanes(target);
     // head_dim around the vector length (1, 3, L, L + 1, 2L + 3 covers the two-vector V
     // step, its one-vector remainder and the scalar tail); ctx odd and off every tile size
-    // (tiles are 32-512 rows); group 1 (MHA), 3 (blocks of 2 + 1), 4, 8 (GQA), heads (MQA).
+    // (tiles are 8-512 rows); group 1 (MHA), 3 (blocks of 2 + 1), 4, 8 (GQA), heads (MQA).
     const std::vector<AttnDecodeDims> shapes = {
         Decode(1, 1, 1, 1, 1, 32),           Decode(2, 4, 4, 3, 7, 32),
         Decode(1, 8, 2, L, 33, 32),          Decode(2, 8, 1, L + 1, 65, 32),
@@ -262,6 +262,41 @@ TEST(AttnDecode, SplitContextMergesPieces) {
     DecodeBuffers b(three, 2, 1);
     RunAttnDecode(target, b.data);
     EXPECT_LE(b.WorstError(), 1.0) << Describe(three, 2, target);
+  }
+}
+
+TEST(AttnDecode, TileRowsFollowTheGroup) {
+  const auto tile_bytes = [](const AttnDecodeDims& d) {
+    return DecodeTileRows(d) * d.head_dim * d.kv_elem_bytes();
+  };
+  // GQA group 4 and 8 at head_dim 128: 4 KiB per tile (8 f32 rows, 16 f16 rows).
+  EXPECT_EQ(DecodeTileRows(Decode(8, 32, 8, 128, 8192, 32)), 8);
+  EXPECT_EQ(DecodeTileRows(Decode(8, 32, 8, 128, 8192, 16)), 16);
+  EXPECT_EQ(tile_bytes(Decode(8, 32, 4, 128, 8192, 32)), kDecodeMinTileBytes);
+  // Larger groups take longer tiles, up to kDecodeMaxTileBytes (MQA, group 32).
+  EXPECT_EQ(tile_bytes(Decode(8, 32, 2, 128, 8192, 32)), 8 * 1024);
+  EXPECT_EQ(tile_bytes(Decode(8, 32, 1, 128, 8192, 32)), kDecodeMaxTileBytes);
+  EXPECT_EQ(tile_bytes(Decode(1, 64, 1, 128, 8192, 16)), kDecodeMaxTileBytes);
+  // Long rows keep kDecodeMinTileRows rows (head_dim 256 f32: 8 KiB).
+  EXPECT_EQ(DecodeTileRows(Decode(1, 32, 8, 256, 8192, 32)), kDecodeMinTileRows);
+  EXPECT_EQ(DecodeTileRows(Decode(1, 4, 4, 4096, 64, 32)), kDecodeMinTileRows);
+  // Every group and row length: within the bounds, and a K plus a V tile within 32 KiB
+  // where the rows allow it.
+  for (const int64_t group : {1, 2, 3, 4, 8, 16, 32, 64}) {
+    for (const int64_t dim : {1, 16, 64, 80, 128, 256, 512}) {
+      for (const int bits : {32, 16}) {
+        const AttnDecodeDims d = Decode(1, group, 1, dim, 4096, bits);
+        const int64_t rows = DecodeTileRows(d);
+        EXPECT_GE(rows, kDecodeMinTileRows) << group << " " << dim << " " << bits;
+        EXPECT_LE(rows, 512) << group << " " << dim << " " << bits;
+        if (rows > kDecodeMinTileRows) {
+          EXPECT_LE(2 * tile_bytes(d), 2 * kDecodeMaxTileBytes) << group << " " << dim;
+          EXPECT_GE(2 * tile_bytes(d) + 2 * d.head_dim * d.kv_elem_bytes(),
+                    std::min<int64_t>(2 * kDecodeMinTileBytes, 2 * 512 * dim * bits / 8))
+              << group << " " << dim << " " << bits;
+        }
+      }
+    }
   }
 }
 
