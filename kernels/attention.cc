@@ -29,7 +29,8 @@ void AttnExp2Entry(const float* x, size_t n, float* y) {
 AttnBlocking AttnBlockingEntry() {
   AttnBlocking b;
   b.lanes = static_cast<int64_t>(attn::hn::Lanes(attn::DF()));
-  b.score_rows = static_cast<int64_t>(attn::kScoreRows);
+  b.score_rows_f32 = static_cast<int64_t>(attn::kScoreRowsF32);
+  b.score_rows_f16 = static_cast<int64_t>(attn::kScoreRowsF16);
   b.pv_columns = static_cast<int64_t>(attn::kDecodeVecs) * b.lanes;
   b.pv_heads = attn::kDecodeHeads;
   b.micro_columns = static_cast<int64_t>(attn::kMicroVecs) * b.lanes;
@@ -329,7 +330,9 @@ WorkModel AttnDecodeModel(const AttnDecodeDims& dims, const ModelContext& ctx) {
   const double col_steps =
       full_blocks + std::ceil((D - full_blocks * static_cast<double>(blk.pv_columns)) / lanes);
   const double kv_l1 = kv_bytes / 2.0 * (passes + v_passes);
-  const double q_l1 = B * H * C * D * 4.0 / static_cast<double>(blk.score_rows);
+  const double score_rows =
+      static_cast<double>(dims.kv_elem_bytes() == 4 ? blk.score_rows_f32 : blk.score_rows_f16);
+  const double q_l1 = B * H * C * D * 4.0 / score_rows;
   // Per score: stored, loaded for the max, loaded and stored by exp, broadcast per PV step.
   const double score_l1 = B * H * C * 4.0 * (4.0 + col_steps);
   // Per tile and head: the accumulator loaded and stored once (the rescale rides the load).

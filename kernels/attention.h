@@ -170,11 +170,12 @@ int64_t PrefillQueryBlocks(const AttnPrefillDims& dims);
 
 // Register blocking a target's code uses (the work models follow the best target's).
 struct AttnBlocking {
-  int64_t lanes = 1;          // f32 lanes per vector
-  int64_t score_rows = 1;     // decode: K rows per score step
-  int64_t pv_columns = 1;     // decode: head_dim columns per PV step
-  int64_t pv_heads = 1;       // decode: query heads per PV pass over a V tile
-  int64_t micro_columns = 1;  // prefill: columns of a micro-tile
+  int64_t lanes = 1;           // f32 lanes per vector
+  int64_t score_rows_f32 = 1;  // decode: K rows per score step, f32 KV
+  int64_t score_rows_f16 = 1;  // decode: K rows per score step, f16 KV
+  int64_t pv_columns = 1;      // decode: head_dim columns per PV step
+  int64_t pv_heads = 1;        // decode: query heads per PV pass over a V tile
+  int64_t micro_columns = 1;   // prefill: columns of a micro-tile
 };
 AttnBlocking AttnTargetBlocking(int64_t target);
 
