@@ -32,20 +32,37 @@ using DF = hn::ScalableTag<float>;
 using VF = hn::Vec<DF>;
 
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
-// Decode PV accumulation: query heads per pass over a V tile and vectors of head_dim per
-// step. With 32 registers (AVX-512, NEON, SVE): 2 heads x 8 vectors = 16 accumulators + 8 V
-// vectors + 2 broadcasts = 26, so at head_dim 128 (16 lanes) a pass reads whole V rows one
-// after the other and the memory stream stays sequential for the hardware prefetchers. Walking
-// the tile in column blocks instead (4 heads x 4 vectors) cost bandwidth: a read of
-// decode's access pattern without arithmetic moved 48 GB/s that way against 61 GB/s row by
-// row (2 threads, 536 MB). With 16 registers (SSE4/AVX2): 4 heads x 2 vectors = 8 + 2 + 4 = 14.
+// Decode PV accumulation: query heads per pass over a V tile (kPvHeadsF32/F16) and vectors
+// of head_dim per step (PvVecs: as many as kPvAccumulators allow, at most kMaxPvVecs). With
+// 32 registers (AVX-512, NEON, SVE), f32: 2 heads x 8 vectors = 16 accumulators + 8 V vectors
+// + 2 broadcasts = 26, so at head_dim 128 (16 lanes) a pass reads whole V rows one after the
+// other and the memory stream stays sequential for the hardware prefetchers. Walking the tile
+// in column blocks instead (4 heads x 4 vectors) cost bandwidth: a read of decode's access
+// pattern without arithmetic moved 48 GB/s that way against 61 GB/s row by row (2 threads,
+// 536 MB). f16 is bound by arithmetic rather than memory on a core (the widening shares the
+// FMA pipes), so it takes 4 heads x 4 vectors and widens each V vector once per tile instead
+// of once per pair of heads: on a Zen 4 guest (2 threads, batch 8, ctx 8192, interleaved best
+// of 3) GQA 32/8 7.23 ms against 7.88, MQA 6.48 against 6.96, in L3 (batch 1, ctx 2048) 0.196
+// against 0.210; MHA level (one head per pass either way). With 16 registers (SSE4/AVX2):
+// 4 heads x 2 vectors = 8 + 2 + 4.
 #if HWY_TARGET == HWY_SSSE3 || HWY_TARGET == HWY_SSE4 || HWY_TARGET == HWY_AVX2
-constexpr int kDecodeHeads = 4;
-constexpr size_t kDecodeVecs = 2;
+constexpr int kPvHeadsF32 = 4;
+constexpr int kPvAccumulators = 8;
+constexpr size_t kMaxPvVecs = 4;
 #else
-constexpr int kDecodeHeads = 2;
-constexpr size_t kDecodeVecs = 8;
+constexpr int kPvHeadsF32 = 2;
+constexpr int kPvAccumulators = 16;
+constexpr size_t kMaxPvVecs = 8;
 #endif
+constexpr int kPvHeadsF16 = 4;
+template <class Kv>
+constexpr int PvHeads() {
+  return sizeof(typename Kv::T) == 4 ? kPvHeadsF32 : kPvHeadsF16;
+}
+template <int kHeads>
+constexpr size_t PvVecs() {
+  return std::min(kMaxPvVecs, static_cast<size_t>(kPvAccumulators / kHeads));
+}
 // K rows per step of the decode scores, by KV element size. f16: 4 rows x 4 heads = 16
 // accumulators + 4 K vectors + 4 query vectors = 24 of 32 registers (2 x 4 = 8 + 2 + 4 = 14
 // of 16 on SSE4/AVX2); each K vector feeds 4 FMAs and each query vector 4 (2). f32: one row
@@ -386,15 +403,18 @@ HWY_INLINE void DecodeColumns(DF d, const float* HWY_RESTRICT p, const float* co
 #undef RP_DEC_STORE
 
 // acc_g = corr_g acc_g + sum_t p[t kG + g] V_t for kG heads, in passes of kH =
-// min(kDecodeHeads, kG) heads; per pass kDecodeVecs vectors of head_dim at a time, then
-// single vectors, then a scalar tail. The last pass prefetches rows [0, pf_rows) of the next
-// V tile (pf_v), after the earlier passes have re-read this tile from L1.
+// min(PvHeads, kG) heads; per pass PvVecs<kH> vectors of head_dim at a time, then 4 (head_dim
+// 64 with 8-vector steps: f32 GQA 32/8 at batch 8, ctx 8192 took 7.3 ms against 9.9 in single
+// vectors), then single vectors, then a scalar tail. The last pass prefetches
+// rows [0, pf_rows) of the next V tile (pf_v), after the earlier passes have re-read this
+// tile from L1.
 template <class Kv, int kG>
 HWY_INLINE void DecodeAccumulate(DF d, const float* HWY_RESTRICT p, const float* corr,
                                  const typename Kv::T* HWY_RESTRICT v, size_t nt, size_t dim,
                                  float* HWY_RESTRICT acc, const typename Kv::T* pf_v,
                                  size_t pf_rows) {
-  constexpr int kH = kG < kDecodeHeads ? kG : kDecodeHeads;
+  constexpr int kH = kG < PvHeads<Kv>() ? kG : PvHeads<Kv>();
+  constexpr size_t kV = PvVecs<kH>();
   const size_t lanes = hn::Lanes(d);
   for (int g = 0; g < kG; g += kH) {
     float* o0 = acc + static_cast<size_t>(g) * dim;
@@ -405,9 +425,15 @@ HWY_INLINE void DecodeAccumulate(DF d, const float* HWY_RESTRICT p, const float*
     const float* cg = corr + g;
     const size_t pf = g + kH >= kG ? pf_rows : 0;
     size_t i = 0;
-    for (; i + kDecodeVecs * lanes <= dim; i += kDecodeVecs * lanes) {
-      DecodeColumns<Kv, kH, kDecodeVecs, kG>(d, pg, cg, v + i, nt, dim, o0 + i, o1 + i, o2 + i,
-                                             o3 + i, pf ? pf_v + i : nullptr, pf);
+    for (; i + kV * lanes <= dim; i += kV * lanes) {
+      DecodeColumns<Kv, kH, kV, kG>(d, pg, cg, v + i, nt, dim, o0 + i, o1 + i, o2 + i, o3 + i,
+                                    pf ? pf_v + i : nullptr, pf);
+    }
+    if constexpr (kV > 4) {
+      for (; i + 4 * lanes <= dim; i += 4 * lanes) {
+        DecodeColumns<Kv, kH, 4, kG>(d, pg, cg, v + i, nt, dim, o0 + i, o1 + i, o2 + i, o3 + i,
+                                     pf ? pf_v + i : nullptr, pf);
+      }
     }
     for (; i + lanes <= dim; i += lanes) {
       DecodeColumns<Kv, kH, 1, kG>(d, pg, cg, v + i, nt, dim, o0 + i, o1 + i, o2 + i, o3 + i,

@@ -31,8 +31,10 @@ AttnBlocking AttnBlockingEntry() {
   b.lanes = static_cast<int64_t>(attn::hn::Lanes(attn::DF()));
   b.score_rows_f32 = static_cast<int64_t>(attn::kScoreRowsF32);
   b.score_rows_f16 = static_cast<int64_t>(attn::kScoreRowsF16);
-  b.pv_columns = static_cast<int64_t>(attn::kDecodeVecs) * b.lanes;
-  b.pv_heads = attn::kDecodeHeads;
+  b.pv_heads_f32 = attn::kPvHeadsF32;
+  b.pv_heads_f16 = attn::kPvHeadsF16;
+  b.pv_accumulators = attn::kPvAccumulators;
+  b.pv_max_vecs = static_cast<int64_t>(attn::kMaxPvVecs);
   b.micro_columns = static_cast<int64_t>(attn::kMicroVecs) * b.lanes;
   return b;
 }
@@ -317,21 +319,28 @@ WorkModel AttnDecodeModel(const AttnDecodeDims& dims, const ModelContext& ctx) {
   // Head blocks of 4, then 2, then 1 (DecodeTile): K is read once per block, V once per PV
   // pass of min(pv_heads, block) heads.
   const double passes = static_cast<double>(g / 4 + (g % 4) / 2 + (g % 2));
-  const auto v_passes_of = [&](int64_t block) { return block / std::min(blk.pv_heads, block); };
+  const bool f32 = dims.kv_elem_bytes() == 4;
+  const int64_t pv_heads = f32 ? blk.pv_heads_f32 : blk.pv_heads_f16;
+  const auto v_passes_of = [&](int64_t block) { return block / std::min(pv_heads, block); };
   const double v_passes =
       static_cast<double>((g / 4) * v_passes_of(4) + ((g % 4) / 2) * v_passes_of(2) + (g % 2));
   const int splits = static_cast<int>(DecodeSplits(dims, ctx.threads));
   const double rows = static_cast<double>(DecodeTileRows(dims));
   const double tiles = B * Hkv * splits * std::ceil(C / splits / rows);
   const double lanes = static_cast<double>(blk.lanes);
-  // Column steps of the PV loop per cached row: whole pv_columns blocks, then single vectors
-  // (the scalar tail loads element by element, counted as vectors here).
-  const double full_blocks = std::floor(D / static_cast<double>(blk.pv_columns));
-  const double col_steps =
-      full_blocks + std::ceil((D - full_blocks * static_cast<double>(blk.pv_columns)) / lanes);
+  // Column steps of the PV loop per cached row, for the first head block's passes: steps of
+  // pv_vecs vectors, then of 4 (where pv_vecs > 4), then single vectors (the scalar tail
+  // loads element by element, counted as vectors here).
+  const int64_t pass_heads = std::min<int64_t>(pv_heads, std::min<int64_t>(g, 4));
+  const double pv_vecs = static_cast<double>(
+      std::min<int64_t>(blk.pv_max_vecs, blk.pv_accumulators / std::max<int64_t>(1, pass_heads)));
+  const double wide = std::floor(D / (pv_vecs * lanes));
+  double rest = D - wide * pv_vecs * lanes;
+  const double fours = pv_vecs > 4 ? std::floor(rest / (4 * lanes)) : 0.0;
+  rest -= fours * 4 * lanes;
+  const double col_steps = wide + fours + std::ceil(rest / lanes);
   const double kv_l1 = kv_bytes / 2.0 * (passes + v_passes);
-  const double score_rows =
-      static_cast<double>(dims.kv_elem_bytes() == 4 ? blk.score_rows_f32 : blk.score_rows_f16);
+  const double score_rows = static_cast<double>(f32 ? blk.score_rows_f32 : blk.score_rows_f16);
   const double q_l1 = B * H * C * D * 4.0 / score_rows;
   // Per score: stored, loaded for the max, loaded and stored by exp, broadcast per PV step.
   const double score_l1 = B * H * C * 4.0 * (4.0 + col_steps);
@@ -351,7 +360,7 @@ WorkModel AttnDecodeModel(const AttnDecodeDims& dims, const ModelContext& ctx) {
       DescribeStream("working set", w.compulsory_bytes, level) + " once per run",
       Fmt("L1: K loaded %.0f times (once per block of 4 query heads), V %.0f times (once per "
           "PV pass of up to %.0f heads)",
-          passes, v_passes, static_cast<double>(blk.pv_heads)) +
+          passes, v_passes, static_cast<double>(pv_heads)) +
           Fmt(" + q per step of K rows (%.4g B) + scores and weights (%.4g B)", q_l1, score_l1) +
           Fmt(" + accumulators (%.4g B) + q, out, split partials (%.4g B)", acc_l1, edge_l1),
   };

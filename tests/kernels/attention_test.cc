@@ -163,13 +163,15 @@ TEST(AttnDecode, MatchesReferenceOnEveryTargetAndEdge) {
   for (const int64_t target : Targets()) {
     const int64_t L = Lanes(target);
     // head_dim around the vector length (1, 3, L, L + 1, 2L + 3 covers the two-vector V
-    // step, its one-vector remainder and the scalar tail); ctx odd and off every tile size
-    // (tiles are 8-512 rows); group 1 (MHA), 3 (blocks of 2 + 1), 4, 8 (GQA), heads (MQA).
+    // step, its one-vector remainder and the scalar tail; 5L + 3 a 4-vector step after the
+    // 8-vector ones); ctx odd and off every tile size (tiles are 8-512 rows); group 1 (MHA),
+    // 3 (blocks of 2 + 1), 4, 8 (GQA), heads (MQA).
     const std::vector<AttnDecodeDims> shapes = {
         Decode(1, 1, 1, 1, 1, 32),           Decode(2, 4, 4, 3, 7, 32),
         Decode(1, 8, 2, L, 33, 32),          Decode(2, 8, 1, L + 1, 65, 32),
         Decode(1, 6, 2, 2 * L + 3, 129, 32), Decode(1, 8, 8, 128, 70, 32),
         Decode(3, 8, 1, 16, 301, 32),        Decode(1, 4, 1, L + 1, 5, 32),
+        Decode(1, 8, 2, 5 * L + 3, 41, 32),  Decode(1, 2, 2, 5 * L + 3, 19, 32),
     };
     for (const AttnDecodeDims& d : shapes) {
       for (const int threads : {1, 2}) {
@@ -185,10 +187,9 @@ TEST(AttnDecode, F16CacheBothPathsOnEveryTarget) {
   for (const int64_t target : Targets()) {
     const int64_t L = Lanes(target);
     const std::vector<AttnDecodeDims> shapes = {
-        Decode(1, 4, 4, 3, 9, 16),
-        Decode(2, 8, 2, L + 1, 67, 16),
-        Decode(1, 8, 1, 2 * L + 3, 131, 16),
-        Decode(1, 32, 8, 128, 100, 16),
+        Decode(1, 4, 4, 3, 9, 16),           Decode(2, 8, 2, L + 1, 67, 16),
+        Decode(1, 8, 1, 2 * L + 3, 131, 16), Decode(1, 32, 8, 128, 100, 16),
+        Decode(1, 8, 2, 5 * L + 3, 41, 16),
     };
     for (const AttnDecodeDims& d : shapes) {
       for (const F16Path path : {F16Path::kAuto, F16Path::kScalar}) {
