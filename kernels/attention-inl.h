@@ -39,12 +39,12 @@ constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 // other and the memory stream stays sequential for the hardware prefetchers. Walking the tile
 // in column blocks instead (4 heads x 4 vectors) cost bandwidth: a read of decode's access
 // pattern without arithmetic moved 48 GB/s that way against 61 GB/s row by row (2 threads,
-// 536 MB). f16 is bound by arithmetic rather than memory on a core (the widening shares the
-// FMA pipes), so it takes 4 heads x 4 vectors and widens each V vector once per tile instead
-// of once per pair of heads: on a Zen 4 guest (2 threads, batch 8, ctx 8192, interleaved best
-// of 3) GQA 32/8 7.23 ms against 7.88, MQA 6.48 against 6.96, in L3 (batch 1, ctx 2048) 0.196
-// against 0.210; MHA level (one head per pass either way). With 16 registers (SSE4/AVX2):
-// 4 heads x 2 vectors = 8 + 2 + 4.
+// 536 MB). f16 is bound by arithmetic rather than memory on a core (one thread computed about
+// 20 GB/s of f16 KV with the cache in L3 and 19 GB/s from DRAM), so it takes 4 heads x 4
+// vectors and widens each V vector once per tile instead of once per pair of heads: on a Zen 4
+// guest (2 threads, batch 8, ctx 8192, interleaved best of 3) GQA 32/8 7.23 ms against 7.88,
+// MQA 6.48 against 6.96, in L3 (batch 1, ctx 2048) 0.196 against 0.210; MHA level (one head per
+// pass either way). With 16 registers (SSE4/AVX2): 4 heads x 2 vectors = 8 + 2 + 4.
 #if HWY_TARGET == HWY_SSSE3 || HWY_TARGET == HWY_SSE4 || HWY_TARGET == HWY_AVX2
 constexpr int kPvHeadsF32 = 4;
 constexpr int kPvAccumulators = 8;

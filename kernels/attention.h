@@ -54,10 +54,11 @@ inline constexpr int64_t kDecodeTileBytesPerHead = 512;
 inline constexpr int64_t kDecodeMinTileBytes = 4 * 1024;
 inline constexpr int64_t kDecodeMaxTileBytes = 16 * 1024;
 inline constexpr int64_t kDecodeMinTileRows = 8;
-// Query heads sharing a KV head that one score pass over a K tile serves (4 rows x 4 heads = 16
-// accumulators with 32 registers, 2 x 4 with 16). A larger group takes ceil(group / 4) passes
-// over the L1 tile. The PV side serves them in passes of its own (kPvHeadsF32/F16 in
-// attention-inl.h: f32 2 heads where 32 registers hold 2 x 8 accumulators, else 4).
+// Query heads sharing a KV head that one score pass over a K tile serves (4 accumulators per K
+// row: f32 one row at a time, f16 4 rows x 4 heads with 32 registers, 2 x 4 with 16). A larger
+// group takes ceil(group / 4) passes over the L1 tile. The PV side serves them in passes of its own
+// (kPvHeadsF32/F16 in attention-inl.h: f32 2 heads where 32 registers hold 2 x 8 accumulators, else
+// 4).
 inline constexpr int64_t kDecodeGroupBlock = 4;
 // A (batch, KV head) pair's ctx is split into at most this many pieces for parallelism, and no
 // piece is shorter than kDecodeMinSplitRows rows (below that the final merge would cost more
