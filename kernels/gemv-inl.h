@@ -896,14 +896,17 @@ void GemvRun(const Policy& pol, const GemvCall& call, const GemvBlocking& b, voi
 inline constexpr bool kPanelTarget =
     !HWY_HAVE_SCALABLE && hn::MaxLanes(DecodeTag()) == 16 && kVectorRegisters == 32;
 
-// Software prefetch distance in each block stream of one token group: 2 KiB (32 k steps). The
+// Software prefetch distance in each block stream of one token group: 4 KiB (64 k steps). The
 // hardware prefetchers alone leave the FMAs waiting once a k step carries many of them: with
 // 2 threads at n = 11008, k = 4096, interleaved best of 4, m = 8 took 2.79 ms against 3.37 ms
-// without. One token (a k step of 4 loads and 4 FMAs) ran 5-10% slower with the prefetches
-// (2.58-2.79 against 2.43-2.48 ms), so T = 1 goes without. Several token groups prefetch the
-// next k chunk instead (GemvPanelRun): against a 2 KiB lead in the first group only, m = 16
-// took 4.11 against 4.26 ms and m = 64 14.6 against 15.5 ms (interleaved best of 5).
-inline constexpr size_t kPanelPrefetchFloats = 512;
+// without (2 KiB ahead, Zen 5 guest). 4 KiB against 2 KiB on a Zen 4 guest whose DRAM load
+// bandwidth moves between about 35 and 65 GB/s from minute to minute: m = 8 3.65-3.68 against
+// 3.81-3.99 ms in four rounds with fast memory, level with slow memory; m = 2 and 4 level. One
+// token (a k step of 4 loads and 4 FMAs) ran 5-10% slower with the prefetches (2.58-2.79
+// against 2.43-2.48 ms), so T = 1 goes without. Several token groups prefetch the next k chunk
+// instead (GemvPanelRun): against a 2 KiB lead in the first group only, m = 16 took 4.11
+// against 4.26 ms and m = 64 14.6 against 15.5 ms (interleaved best of 5).
+inline constexpr size_t kPanelPrefetchFloats = 1024;
 
 constexpr size_t PanelBlocks(size_t tokens) {
   return static_cast<size_t>(GemvPanelBlocks(static_cast<int64_t>(tokens)));
