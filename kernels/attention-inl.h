@@ -58,9 +58,9 @@ template <class Kv>
 constexpr int PvHeads() {
   return sizeof(typename Kv::T) == 4 ? kPvHeadsF32 : kPvHeadsF16;
 }
-template <int kHeads>
-constexpr size_t PvVecs() {
-  return std::min(kMaxPvVecs, static_cast<size_t>(kPvAccumulators / kHeads));
+// Vectors of head_dim per PV step with `heads` heads per pass (the work model reads these).
+constexpr size_t PvVecs(int heads) {
+  return std::min(kMaxPvVecs, static_cast<size_t>(kPvAccumulators / heads));
 }
 // K rows per step of the decode scores, by KV element size. f16: 4 rows x 4 heads = 16
 // accumulators + 4 K vectors + 4 query vectors = 24 of 32 registers (2 x 4 = 8 + 2 + 4 = 14
@@ -80,6 +80,10 @@ constexpr size_t kScoreRowsF16 = 2;
 constexpr size_t kScoreRowsF16 = 4;
 #endif
 constexpr size_t kScoreRowsF32 = 1;
+template <class Kv>
+constexpr size_t ScoreRows() {
+  return sizeof(typename Kv::T) == 4 ? kScoreRowsF32 : kScoreRowsF16;
+}
 // Prefetch granularity: the cache line of every current x86 and Arm server core.
 constexpr size_t kCacheLine = 64;
 
@@ -276,7 +280,7 @@ template <class Kv, int kG>
 HWY_INLINE void DecodeScores(DF d, const float* HWY_RESTRICT qs, size_t dim,
                              const typename Kv::T* HWY_RESTRICT k, size_t nt, float* HWY_RESTRICT p,
                              const typename Kv::T* pf_k, size_t pf_rows) {
-  constexpr size_t kScoreRows = sizeof(typename Kv::T) == 4 ? kScoreRowsF32 : kScoreRowsF16;
+  constexpr size_t kScoreRows = ScoreRows<Kv>();
   const size_t lanes = hn::Lanes(d);
   const size_t row_bytes = dim * sizeof(typename Kv::T);
   const float* q0p = qs;
@@ -402,7 +406,7 @@ HWY_INLINE void DecodeColumns(DF d, const float* HWY_RESTRICT p, const float* co
 #undef RP_DEC_STORE
 
 // acc_g = corr_g acc_g + sum_t p[t kG + g] V_t for kG heads, in passes of kH =
-// min(PvHeads, kG) heads; per pass PvVecs<kH> vectors of head_dim at a time, then 4 (head_dim
+// min(PvHeads, kG) heads; per pass PvVecs(kH) vectors of head_dim at a time, then 4 (head_dim
 // 64 with 8-vector steps: f32 GQA 32/8 at batch 8, ctx 8192 took 7.3 ms against 9.9 in single
 // vectors), then single vectors, then a scalar tail. The last pass prefetches
 // rows [0, pf_rows) of the next V tile (pf_v), after the earlier passes have re-read this
@@ -413,7 +417,7 @@ HWY_INLINE void DecodeAccumulate(DF d, const float* HWY_RESTRICT p, const float*
                                  float* HWY_RESTRICT acc, const typename Kv::T* pf_v,
                                  size_t pf_rows) {
   constexpr int kH = kG < PvHeads<Kv>() ? kG : PvHeads<Kv>();
-  constexpr size_t kV = PvVecs<kH>();
+  constexpr size_t kV = PvVecs(kH);
   const size_t lanes = hn::Lanes(d);
   for (int g = 0; g < kG; g += kH) {
     float* o0 = acc + static_cast<size_t>(g) * dim;

@@ -33,8 +33,9 @@ AttnBlocking AttnBlockingEntry() {
   b.score_rows_f16 = static_cast<int64_t>(attn::kScoreRowsF16);
   b.pv_heads_f32 = attn::kPvHeadsF32;
   b.pv_heads_f16 = attn::kPvHeadsF16;
-  b.pv_accumulators = attn::kPvAccumulators;
-  b.pv_max_vecs = static_cast<int64_t>(attn::kMaxPvVecs);
+  for (int heads = 1; heads <= 4; ++heads) {
+    b.pv_vecs[heads] = static_cast<int64_t>(attn::PvVecs(heads));
+  }
   b.micro_columns = static_cast<int64_t>(attn::kMicroVecs) * b.lanes;
   return b;
 }
@@ -332,8 +333,7 @@ WorkModel AttnDecodeModel(const AttnDecodeDims& dims, const ModelContext& ctx) {
   // pv_vecs vectors, then of 4 (where pv_vecs > 4), then single vectors (the scalar tail
   // loads element by element, counted as vectors here).
   const int64_t pass_heads = std::min<int64_t>(pv_heads, std::min<int64_t>(g, 4));
-  const double pv_vecs = static_cast<double>(
-      std::min<int64_t>(blk.pv_max_vecs, blk.pv_accumulators / std::max<int64_t>(1, pass_heads)));
+  const double pv_vecs = static_cast<double>(blk.pv_vecs[pass_heads]);
   const double wide = std::floor(D / (pv_vecs * lanes));
   double rest = D - wide * pv_vecs * lanes;
   const double fours = pv_vecs > 4 ? std::floor(rest / (4 * lanes)) : 0.0;

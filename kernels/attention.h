@@ -56,9 +56,8 @@ inline constexpr int64_t kDecodeMaxTileBytes = 16 * 1024;
 inline constexpr int64_t kDecodeMinTileRows = 8;
 // Query heads sharing a KV head that one score pass over a K tile serves (4 accumulators per K
 // row: f32 one row at a time, f16 4 rows x 4 heads with 32 registers, 2 x 4 with 16). A larger
-// group takes ceil(group / 4) passes over the L1 tile. The PV side serves them in passes of its own
-// (kPvHeadsF32/F16 in attention-inl.h: f32 2 heads where 32 registers hold 2 x 8 accumulators, else
-// 4).
+// group takes ceil(group / 4) passes over the L1 tile. The PV side serves them in passes of its
+// own (kPvHeadsF32/F16 in attention-inl.h: f32 2 heads with 32 registers, else 4).
 inline constexpr int64_t kDecodeGroupBlock = 4;
 // A (batch, KV head) pair's ctx is split into at most this many pieces for parallelism, and no
 // piece is shorter than kDecodeMinSplitRows rows (below that the final merge would cost more
@@ -171,14 +170,13 @@ int64_t PrefillQueryBlocks(const AttnPrefillDims& dims);
 
 // Register blocking a target's code uses (the work models follow the best target's).
 struct AttnBlocking {
-  int64_t lanes = 1;            // f32 lanes per vector
-  int64_t score_rows_f32 = 1;   // decode: K rows per score step, f32 KV
-  int64_t score_rows_f16 = 1;   // decode: K rows per score step, f16 KV
-  int64_t pv_heads_f32 = 1;     // decode: query heads per PV pass over a V tile, f32 KV
-  int64_t pv_heads_f16 = 1;     // decode: the same, f16 KV
-  int64_t pv_accumulators = 1;  // decode: accumulator vectors of a PV step (heads x vectors)
-  int64_t pv_max_vecs = 1;      // decode: at most this many vectors of head_dim per PV step
-  int64_t micro_columns = 1;    // prefill: columns of a micro-tile
+  int64_t lanes = 1;           // f32 lanes per vector
+  int64_t score_rows_f32 = 1;  // decode: K rows per score step, f32 KV
+  int64_t score_rows_f16 = 1;  // decode: K rows per score step, f16 KV
+  int64_t pv_heads_f32 = 1;    // decode: query heads per PV pass over a V tile, f32 KV
+  int64_t pv_heads_f16 = 1;    // decode: the same, f16 KV
+  int64_t pv_vecs[5] = {};     // decode: vectors of head_dim per PV step, by heads per pass
+  int64_t micro_columns = 1;   // prefill: columns of a micro-tile
 };
 AttnBlocking AttnTargetBlocking(int64_t target);
 
