@@ -20,6 +20,7 @@
 #include "hwy/highway.h"
 #include "kernels/attention.h"  // StaticRange
 #include "kernels/ffn.h"
+#include "kernels/gemv-inl.h"  // GemvPanelRun: the panel path
 #include "kernels/prefetch.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -45,8 +46,9 @@ constexpr float kSiluExpClamp = 88.0f;
 // Floats per 64-byte cache line: the weight prefetch issues one prefetch per line.
 constexpr size_t kLineFloats = 16;
 
-HWY_INLINE VF SiluMul(DF d, VF g, VF u) {
-  const VF e = hn::Exp(d, hn::Min(hn::Neg(g), hn::Set(d, kSiluExpClamp)));
+template <class D>
+HWY_INLINE hn::Vec<D> SiluMul(D d, hn::Vec<D> g, hn::Vec<D> u) {
+  const auto e = hn::Exp(d, hn::Min(hn::Neg(g), hn::Set(d, kSiluExpClamp)));
   return hn::Mul(hn::Div(g, hn::Add(hn::Set(d, 1.0f), e)), u);
 }
 
@@ -284,7 +286,74 @@ inline void UnfusedRange(DF d, const FfnData& a, const float* x, size_t ldx, int
   }
 }
 
+#if HWY_TARGET != HWY_SCALAR  // (kPanelTarget is false there)
+// The fused panel epilogue (ffn.h, FfnPanelRows): a block's accumulator vector holds the gate
+// sums of 8 outputs in lanes 0-7 and their up sums in lanes 8-15; h = silu(gate) * up for the
+// 8 outputs, in registers, straight to h.
+struct SwigluPairs {
+  static constexpr size_t kColumns = static_cast<size_t>(kGemvPanelRows) / 2;
+  static constexpr int64_t PanelRows(int64_t columns) { return FfnPanelRows(columns, true); }
+  template <class D>
+  static HWY_INLINE void Store(D /*df*/, hn::Vec<D> v, float* out, size_t columns) {
+    const hn::Half<D> dh;
+    const auto h = SiluMul(dh, hn::LowerHalf(dh, v), hn::UpperHalf(dh, v));
+    if (columns >= kColumns) {
+      hn::StoreU(h, dh, out);
+      return;
+    }
+    HWY_ALIGN float edge[kColumns];
+    hn::Store(h, dh, edge);
+    for (size_t i = 0; i < columns; ++i) out[i] = edge[i];
+  }
+};
+
+// Both variants on the GEMV's panels (ffn.h): fused, one panel run whose epilogue writes h;
+// unfused, one panel run per matrix into G and U, then the elementwise pass over each thread's
+// columns.
+inline void FfnPanelImpl(const FfnData& a) {
+  GemvCall call;
+  call.format = WeightFormat::kF32;
+  call.m = a.dims.m;
+  call.n = a.dims.n;
+  call.k = a.dims.k;
+  call.a = a.x;
+  call.lda = a.dims.k;
+  call.ldc = a.dims.n;
+  call.threads = a.threads;
+  const GemvBlocking b = ChooseGemvBlocking(a.dims.m, a.dims.k, kVectorRegisters);
+  if (a.fused) {
+    call.panels = a.panels_g;
+    call.c = a.h;
+    GemvPanelRun<1, SwigluPairs>(call, b, a.workspace);
+    return;
+  }
+  call.panels = a.panels_g;
+  call.c = a.g;
+  GemvPanelRun<1>(call, b, a.workspace);
+  call.panels = a.panels_u;
+  call.c = a.u;
+  GemvPanelRun<1>(call, b, a.workspace);
+  const DF d;
+  const size_t n = static_cast<size_t>(a.dims.n);
+#pragma omp parallel num_threads(a.threads)
+  {
+    int64_t j0, j1;
+    GemvRowRange(a.dims.n, a.threads, omp_get_thread_num(), &j0, &j1);
+    for (size_t i = 0; i < static_cast<size_t>(a.dims.m); ++i) {
+      const size_t at = i * n + static_cast<size_t>(j0);
+      SiluMulRow(d, a.g + at, a.u + at, static_cast<size_t>(j1 - j0), a.h + at);
+    }
+  }
+}
+
+#endif  // HWY_TARGET != HWY_SCALAR
+
 inline void FfnSwigluImpl(const FfnData& a) {
+#if HWY_TARGET != HWY_SCALAR
+  if constexpr (kPanelTarget) {
+    if (a.panels_g != nullptr) return FfnPanelImpl(a);
+  }
+#endif
   const DF d;
 #pragma omp parallel num_threads(a.threads)
   {

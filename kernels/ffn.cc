@@ -12,6 +12,7 @@ namespace HWY_NAMESPACE {
 
 void FfnSwigluEntry(const FfnData& data) { ffn::FfnSwigluImpl(data); }
 int64_t FfnWeightRowsEntry() { return ffn::kWeightRows; }
+bool FfnUsesPanelsEntry() { return kPanelTarget; }
 
 }  // namespace HWY_NAMESPACE
 }  // namespace roofprof
@@ -21,11 +22,13 @@ HWY_AFTER_NAMESPACE();
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <string>
 
 #include "kernels/attention.h"
+#include "kernels/gemv.h"
 #include "kernels/model_util.h"
 #include "kernels/touch_counter.h"
 #include "src/error.h"
@@ -37,6 +40,7 @@ namespace roofprof {
 
 HWY_EXPORT(FfnSwigluEntry);
 HWY_EXPORT(FfnWeightRowsEntry);
+HWY_EXPORT(FfnUsesPanelsEntry);
 
 void RunFfnSwiglu(int64_t target, const FfnData& data) {
   ROOFPROF_DISPATCH_FOR(FfnSwigluEntry, target)(data);
@@ -44,6 +48,44 @@ void RunFfnSwiglu(int64_t target, const FfnData& data) {
 
 int64_t FfnTileWeightRows(int64_t target) {
   return ROOFPROF_DISPATCH_FOR(FfnWeightRowsEntry, target)();
+}
+
+bool FfnReadsPanels(int64_t target) { return ROOFPROF_DISPATCH_FOR(FfnUsesPanelsEntry, target)(); }
+
+size_t FfnPanelFloats(const FfnDims& dims, bool fused) {
+  return GemvPanelBytes(WeightFormat::kF32, FfnPanelRows(dims.n, fused), dims.k) / sizeof(float);
+}
+
+void PackFfnPanels(const FfnDims& dims, bool fused, const float* wg, const float* wu,
+                   int64_t block_begin, int64_t block_end, float* panels_g, float* panels_u) {
+  const int64_t n = dims.n, k = dims.k;
+  if (!fused) {
+    PackGemvPanels(WeightFormat::kF32, wg, n, k, block_begin, block_end, panels_g);
+    PackGemvPanels(WeightFormat::kF32, wu, n, k, block_begin, block_end, panels_u);
+    return;
+  }
+  // Panel row r = 16 b + i: gate row 8 b + i for i < 8, else up row 8 b + i - 8.
+  const int64_t half = kGemvPanelRows / 2;
+  PackF32PanelRows(
+      [&](int64_t r) -> const float* {
+        const int64_t i = r % kGemvPanelRows, out = r / kGemvPanelRows * half + i % half;
+        if (out >= n) return nullptr;
+        return (i < half ? wg : wu) + out * k;
+      },
+      k, block_begin, block_end, panels_g);
+}
+
+void FfnPanelBlocks(const FfnDims& dims, bool fused, int threads, int tid, int64_t* begin,
+                    int64_t* end) {
+  int64_t r0, r1;
+  GemvRowRange(FfnPanelRows(dims.n, fused), threads, tid, &r0, &r1);
+  *begin = r0 / kGemvPanelRows;
+  *end = (r1 + kGemvPanelRows - 1) / kGemvPanelRows;
+}
+
+size_t FfnWorkspaceBytes(const FfnDims& dims, int threads, int64_t target) {
+  return GemvWorkspaceBytes(ChooseGemvBlocking(dims.m, dims.k, GemvVectorRegisters(target)),
+                            threads);
 }
 
 FfnReference FfnSwigluReference(const FfnDims& dims, const float* x, const float* wg,
@@ -106,7 +148,50 @@ size_t FfnScratchFloats(const FfnDims& dims, int64_t lanes) {
 // (m n 4 B each): stored by the products and loaded by the elementwise pass, at the level
 // where both live. L1 counts the copy's loads and stores, the tiles' loads, their partial-sum
 // loads and stores per slice, and the stores and loads of the sums, the activation and h.
+//
+// On panels (FfnReadsPanels of the best target) the model is the GEMV's panel model
+// (GemvPanelModel, kernels/gemv.cc) with the same flops and compulsory bytes:
+//   fused: one panel call over FfnPanelRows(n) rows (gate and up of each output) that writes
+//     the n columns of h from its epilogue: nothing else moves;
+//   unfused: one panel call per matrix (each working set holding the other matrix's panels
+//     and G, U and h too), writing G and U; the elementwise pass then loads G and U and
+//     stores h (L1: 3 m n 4 B), from the level where the three live.
+WorkModel FfnPanelModel(const FfnDims& dims, bool fused, const ModelContext& ctx) {
+  const double m = static_cast<double>(dims.m), n = static_cast<double>(dims.n);
+  const double h_bytes = m * n * 4.0;
+  WorkModel w;
+  if (fused) {
+    w = GemvPanelModel(WeightFormat::kF32, dims.m, FfnPanelRows(dims.n, true), dims.k, dims.n, 0.0,
+                       ctx);
+    w.derivation.push_back(
+        "fused: gate and up rows of 8 outputs share each 16-row panel block; silu(gate) * up "
+        "in the tile's epilogue, from registers: only h is written");
+  } else {
+    const double panels = static_cast<double>(FfnPanelFloats(dims, false)) * 4.0;
+    const WorkModel g = GemvPanelModel(WeightFormat::kF32, dims.m, dims.n, dims.k, dims.n,
+                                       panels + 2.0 * h_bytes, ctx);
+    w = g;
+    AddTraffic(&w.bytes, g.bytes);  // the up product moves what the gate product moves
+    const int level = ResidentLevel(3.0 * h_bytes, ctx);
+    AddTraffic(&w.bytes, StreamTraffic(3.0 * h_bytes, level));
+    w.bytes[0] += 3.0 * h_bytes;
+    w.derivation.insert(w.derivation.begin(),
+                        "unfused: two panel products (gate into G, up into "
+                        "U), each:");
+    w.derivation.push_back(
+        DescribeStream("G and U loaded, h stored by silu(G) * U", 3.0 * h_bytes, level));
+  }
+  w.precision = "fp32";
+  w.flops = 4.0 * m * n * static_cast<double>(dims.k) + 3.0 * m * n;
+  w.compulsory_bytes = (m + 2.0 * n) * static_cast<double>(dims.k) * 4.0 + h_bytes;
+  w.derivation.insert(w.derivation.begin(),
+                      "flops: 4*m*n*k + 3*m*n (gate and up products, silu(g)*u: add, divide, "
+                      "multiply); exp: m*n evaluations, not counted as flops");
+  return w;
+}
+
 WorkModel FfnSwigluModel(const FfnDims& dims, bool fused, const ModelContext& ctx) {
+  if (FfnReadsPanels(BestTarget())) return FfnPanelModel(dims, fused, ctx);
   const double m = static_cast<double>(dims.m), n = static_cast<double>(dims.n);
   const double k = static_cast<double>(dims.k);
   const double threads = std::max(1, ctx.threads);
@@ -204,6 +289,24 @@ float InputValue(uint64_t index, uint64_t stream) {
   return static_cast<float>(static_cast<double>(z >> 40) * 0x1p-23 - 1.0);
 }
 
+// Whether a target here reads panels (then the workload keeps them beside the weights).
+bool AnyTargetReadsPanels() {
+  for (const int64_t t : AvailableTargets()) {
+    if (FfnReadsPanels(t)) return true;
+  }
+  return false;
+}
+
+// x, Wg, Wu, h (and G, U unfused), plus the panel sets when a target reads them.
+uint64_t BufferBytes(const FfnDims& d, bool fused) {
+  const double m = static_cast<double>(d.m), n = static_cast<double>(d.n);
+  const double k = static_cast<double>(d.k);
+  const double panels = AnyTargetReadsPanels()
+                            ? static_cast<double>(FfnPanelFloats(d, fused)) * (fused ? 1.0 : 2.0)
+                            : 0.0;
+  return static_cast<uint64_t>(4.0 * (m * k + 2.0 * n * k + (fused ? 1.0 : 3.0) * m * n + panels));
+}
+
 class FfnWorkload : public Workload {
  public:
   FfnWorkload(const FfnDims& dims, bool fused) : dims_(dims), fused_(fused) {}
@@ -221,8 +324,7 @@ class FfnWorkload : public Workload {
     threads_ = std::max(1, threads);
     const size_t m = static_cast<size_t>(dims_.m), n = static_cast<size_t>(dims_.n);
     const size_t k = static_cast<size_t>(dims_.k);
-    const size_t inter = fused_ ? 0 : 2 * m * n;
-    CheckFitsInMemory(4 * (m * k + 2 * n * k + m * n + inter), name() + " buffers");
+    CheckFitsInMemory(BufferBytes(dims_, fused_), name() + " buffers");
     scratch_floats_ =
         (FfnScratchFloats(dims_, MaxLanes()) + 1023) / 1024 * 1024;  // own 4 KiB pages
     scratch_ = AllocateAligned(scratch_floats_ * static_cast<size_t>(threads_) * 4);
@@ -230,6 +332,24 @@ class FfnWorkload : public Workload {
     for (int t = 0; t < threads_; ++t) {
       scratch_ptrs_[static_cast<size_t>(t)] =
           reinterpret_cast<float*>(scratch_.get()) + scratch_floats_ * static_cast<size_t>(t);
+    }
+    // The panel sets and the GEMV workspace too, when a target here reads panels.
+    size_t ws_bytes = 0;
+    for (const int64_t t : AvailableTargets()) {
+      if (FfnReadsPanels(t)) ws_bytes = std::max(ws_bytes, FfnWorkspaceBytes(dims_, threads_, t));
+    }  // nonzero exactly when AnyTargetReadsPanels()
+    float* panels_g = nullptr;
+    float* panels_u = nullptr;
+    if (ws_bytes != 0) {
+      const size_t panel_bytes = FfnPanelFloats(dims_, fused_) * 4;
+      panels_g_ = AllocateAligned(panel_bytes);
+      panels_g = reinterpret_cast<float*>(panels_g_.get());
+      if (!fused_) {
+        panels_u_ = AllocateAligned(panel_bytes);
+        panels_u = reinterpret_cast<float*>(panels_u_.get());
+      }
+      ws_ = AllocateAligned(ws_bytes);
+      std::memset(ws_.get(), 0, ws_bytes);
     }
     x_ = AllocateAligned(m * k * 4);
     wg_ = AllocateAligned(n * k * 4);
@@ -268,6 +388,18 @@ class FfnWorkload : public Workload {
       float* mine = scratch_ptrs_[static_cast<size_t>(tid)];
       for (size_t i = 0; i < scratch_floats_; ++i) mine[i] = 0.0f;
     }
+    if (panels_g != nullptr) {
+      // Packed by the thread that streams each block (after the barrier: every weight row is
+      // written by then).
+#pragma omp parallel num_threads(threads_)
+      {
+        int64_t b0, b1;
+        FfnPanelBlocks(dims_, fused_, threads_, omp_get_thread_num(), &b0, &b1);
+        PackFfnPanels(dims_, fused_, wg, wu, b0, b1, panels_g, panels_u);
+      }
+    }
+    panels_g_ptr_ = panels_g;
+    panels_u_ptr_ = panels_u;
   }
 
   double Run(int64_t target) override {
@@ -282,6 +414,9 @@ class FfnWorkload : public Workload {
     data.g = reinterpret_cast<float*>(g_.get());
     data.u = reinterpret_cast<float*>(u_.get());
     data.scratch = scratch_ptrs_.data();
+    data.panels_g = panels_g_ptr_;
+    data.panels_u = panels_u_ptr_;
+    data.workspace = ws_.get();
     RunFfnSwiglu(target, data);
     double sum = 0;
     for (int64_t i = 0; i < dims_.m * dims_.n; ++i) sum += data.h[i];
@@ -312,7 +447,9 @@ class FfnWorkload : public Workload {
   bool fused_;
   int threads_ = 1;
   size_t scratch_floats_ = 0;
-  AlignedBuffer x_, wg_, wu_, h_, g_, u_, scratch_;
+  AlignedBuffer x_, wg_, wu_, h_, g_, u_, scratch_, panels_g_, panels_u_, ws_;
+  const float* panels_g_ptr_ = nullptr;
+  const float* panels_u_ptr_ = nullptr;
   std::vector<float*> scratch_ptrs_;
 };
 
@@ -333,10 +470,7 @@ void RegisterFfnKernels(std::vector<KernelInfo>* out) {
       d.m = ShapeValue(given, "m", d.m);
       d.n = ShapeValue(given, "n", d.n);
       d.k = ShapeValue(given, "k", d.k);
-      const double m = static_cast<double>(d.m), n = static_cast<double>(d.n);
-      const double k = static_cast<double>(d.k);
-      CheckFitsInMemory(static_cast<uint64_t>(4.0 * (m * k + 2.0 * n * k + 3.0 * m * n)),
-                        "SwiGLU buffers");
+      CheckFitsInMemory(BufferBytes(d, fused), "SwiGLU buffers");
       return std::make_unique<FfnWorkload>(d, fused);
     };
     out->push_back(info);

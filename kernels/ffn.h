@@ -22,6 +22,7 @@ struct FfnDims {
   int64_t k = 4096;
 };
 
+// Row-major tiles: every target without panels (see below) and calls without them.
 // Micro-tile: kFfnTileRows rows of x against up to 4 weight rows, one vector accumulator per
 // (row, weight row): 4 x 4 = 16 accumulators + 4 x vectors + 1 weight vector = 21 of 32
 // registers (AVX-512, NEON, SVE), 4 x 2 = 8 + 4 + 1 = 13 of 16 on SSE4/AVX2. 16 (8)
@@ -47,6 +48,36 @@ inline constexpr int64_t kFfnSliceK = 128;
 // (4 lines) and partial sums (4 lines) a set holds at most 10 of its 12 lines.
 inline constexpr int64_t kFfnRowPadFloats = kFfnSliceK;
 
+// Panels. Targets whose decode GEMV reads 16-row panels (GemvReadsPanels: 16 f32 lanes and 32
+// vector registers) run both variants on that GEMV's panel loop (GemvPanelRun in
+// kernels/gemv-inl.h) when FfnData carries panels, repacked once at load as the GEMV's are:
+//   fused: one panel set of FfnPanelRows(n, true) = 16 ceil(n / 8) rows; 16-row block b holds
+//     the gate rows of outputs 8b .. 8b + 7 in its rows 0-7 and their up rows in rows 8-15
+//     (rows past n zero), so each tile accumulator vector holds 8 outputs' gate and up sums side
+//     by side and the tile's epilogue writes h = silu(gate) * up from registers;
+//   unfused: Wg and Wu packed as the GEMV packs them (PackGemvPanels); one panel run per matrix
+//     writes G and U, then the elementwise pass.
+// Both stream each weight once per token group in 64-byte k steps per block, where the
+// row-major tiles above read 16 rows 16 KiB apart at once. On a Zen 4 guest (n = 11008,
+// k = 4096, 2 threads, interleaved best of 3, DRAM at 36 GB/s): fused m = 1 9.8 against
+// 11.2 ms (0.96-1.00 of the DRAM roof against 0.84-0.87), m = 16 13.8 against 23.0 ms (0.89
+// of the FMA peak against 0.53); unfused m = 1 10.0 against 11.8, m = 16 14.2 against 24.7.
+constexpr int64_t FfnPanelRows(int64_t n, bool fused) { return fused ? (n + 7) / 8 * 16 : n; }
+// Floats of one panel set (fused: the interleaved one; unfused: one per matrix).
+size_t FfnPanelFloats(const FfnDims& dims, bool fused);
+// Packs 16-row blocks [block_begin, block_end) of the panel sets: fused into panels_g alone,
+// unfused Wg into panels_g and Wu into panels_u.
+void PackFfnPanels(const FfnDims& dims, bool fused, const float* wg, const float* wu,
+                   int64_t block_begin, int64_t block_end, float* panels_g, float* panels_u);
+// 16-row blocks [*begin, *end) of each panel set that thread `tid` of `threads` reads (and the
+// h, G, U columns it writes follow them): GemvRowRange over the panel rows.
+void FfnPanelBlocks(const FfnDims& dims, bool fused, int threads, int tid, int64_t* begin,
+                    int64_t* end);
+// Whether target `target` runs the panels when FfnData carries them.
+bool FfnReadsPanels(int64_t target);
+// Bytes of FfnData::workspace for the panel path on `target` (GemvWorkspaceBytes).
+size_t FfnWorkspaceBytes(const FfnDims& dims, int threads, int64_t target);
+
 // Row stride (floats) of the per-thread copy of x: k rounded up to a cache line, plus the pad.
 int64_t FfnPackedStride(int64_t k);
 
@@ -65,11 +96,16 @@ struct FfnData {
   float* g = nullptr;               // unfused only: x Wg^T [m x n]
   float* u = nullptr;               // unfused only: x Wu^T [m x n]
   float* const* scratch = nullptr;  // [threads], FfnScratchFloats(lanes) each
+  // Optional (FfnReadsPanels targets): the panel sets of PackFfnPanels and the GEMV workspace
+  // (FfnWorkspaceBytes, 64-byte aligned). Without them every target runs the row-major tiles.
+  const float* panels_g = nullptr;
+  const float* panels_u = nullptr;
+  void* workspace = nullptr;
 };
 
 // Runs the fused or unfused kernel compiled for `target` with data.threads OpenMP threads.
-// Each thread owns a contiguous range of the n outputs (StaticRange of attention.h) and
-// with it the weight rows it streams.
+// Each thread owns a contiguous range of the n outputs (FfnPanelBlocks on the panels,
+// StaticRange of attention.h on the row-major tiles) and with it the weight rows it streams.
 void RunFfnSwiglu(int64_t target, const FfnData& data);
 
 // Weight rows per micro-tile on `target` (4 with 32 vector registers, 2 with 16).

@@ -908,6 +908,19 @@ inline constexpr bool kPanelTarget =
 // against 4.26 ms and m = 64 14.6 against 15.5 ms (interleaved best of 5).
 inline constexpr size_t kPanelPrefetchFloats = 1024;
 
+// Panel epilogues: how a finished accumulator vector of a panel tile (one 16-row block of the
+// panels x one token) becomes output. kColumns: output columns per block; PanelRows(n): panel
+// rows behind n output columns (GemvPanelRun partitions and walks those). The GEMV stores the
+// block's 16 rows as 16 columns of C; kernels/ffn-inl.h pairs gate and up rows in one block.
+struct PanelStoreRows {
+  static constexpr size_t kColumns = 16;
+  static constexpr int64_t PanelRows(int64_t columns) { return columns; }
+  template <class DF>
+  static HWY_INLINE void Store(DF df, hn::Vec<DF> v, float* out, size_t columns) {
+    StoreFirstRows(df, v, out, columns);
+  }
+};
+
 constexpr size_t PanelBlocks(size_t tokens) {
   return static_cast<size_t>(GemvPanelBlocks(static_cast<int64_t>(tokens)));
 }
@@ -920,10 +933,10 @@ struct PanelArgs {
   const float* a;       // this token group's packed A at the chunk: T floats per weight k
   float* acc;           // T x J accumulator vectors parked between chunks
   bool acc_in;          // start from acc instead of zero
-  float* c;             // non-null in the last chunk: C[t * ldc + row] is written for
-  size_t ldc;           //   t < valid_tokens and row < valid_rows (tile-relative)
+  float* c;             // non-null in the last chunk: the Epilogue writes C[t * ldc + col]
+  size_t ldc;           //   for t < valid_tokens and col < valid_columns (tile-relative)
   size_t valid_tokens;
-  size_t valid_rows;
+  size_t valid_columns;
   size_t prefetch;        // 4-byte units ahead in every block to prefetch; 0: none
   size_t prefetch_every;  // prefetch on every prefetch_every-th step (1: each step),
   size_t prefetch_phase;  //   starting at step prefetch_phase
@@ -966,16 +979,18 @@ struct PanelArgs {
     const auto a_ = hn::Set(df, a[t]); \
     RP_PANEL_BLOCKS(RP_PANEL_FMA, t)   \
   }
-#define RP_PANEL_STORE_C(j, t)                                                                  \
-  if constexpr (j < J && t < T) {                                                               \
-    if (t < args.valid_tokens && j * 16 < args.valid_rows) {                                    \
-      StoreFirstRows(df, p##j##_##t, args.c + t * args.ldc + j * 16, args.valid_rows - j * 16); \
-    }                                                                                           \
+#define RP_PANEL_STORE_C(j, t)                                           \
+  if constexpr (j < J && t < T) {                                        \
+    constexpr size_t kCols = Epilogue::kColumns;                         \
+    if (t < args.valid_tokens && j * kCols < args.valid_columns) {       \
+      Epilogue::Store(df, p##j##_##t, args.c + t * args.ldc + j * kCols, \
+                      args.valid_columns - j * kCols);                   \
+    }                                                                    \
   }
 
 // kStepK weights of k per 64-byte step: 1 (f32 panels) or 2 (bf16 panels, whose u32 lane i
 // holds row i's weights k and k + 1: the shift and the mask of DecodeBF16 split them).
-template <size_t kStepK, size_t J, size_t T>
+template <size_t kStepK, size_t J, size_t T, class Epilogue>
 HWY_NOINLINE void PanelTile(const PanelArgs& args) {
   static_assert(J >= 1 && J <= 4 && T >= 1 && T <= 8, "panel names cover 4 blocks x 8 tokens");
   static_assert(kStepK == 1 || kStepK == 2, "f32 or bf16 panels");
@@ -1039,25 +1054,26 @@ HWY_NOINLINE void PanelTile(const PanelArgs& args) {
 using PanelFn = void (*)(const PanelArgs&);
 
 // tiles[j] runs j blocks x T tokens, j = 1 .. PanelBlocks(T).
-template <size_t kStepK, size_t T>
+template <size_t kStepK, class Epilogue, size_t T>
 void PickPanelTiles(PanelFn* tiles) {
-  tiles[1] = &PanelTile<kStepK, 1, T>;
-  tiles[2] = &PanelTile<kStepK, 2, T>;
-  tiles[3] = &PanelTile<kStepK, 3, T>;
-  if constexpr (PanelBlocks(T) >= 4) tiles[4] = &PanelTile<kStepK, 4, T>;
+  tiles[1] = &PanelTile<kStepK, 1, T, Epilogue>;
+  tiles[2] = &PanelTile<kStepK, 2, T, Epilogue>;
+  tiles[3] = &PanelTile<kStepK, 3, T, Epilogue>;
+  if constexpr (PanelBlocks(T) >= 4) tiles[4] = &PanelTile<kStepK, 4, T, Epilogue>;
 }
 
-template <size_t kStepK>
+template <size_t kStepK, class Epilogue>
 void PanelTilesFor(size_t tokens, PanelFn* tiles) {
-  WithTileTokens<8>(tokens,
-                    [&](auto t) HWY_ATTR { PickPanelTiles<kStepK, decltype(t)::value>(tiles); });
+  WithTileTokens<8>(tokens, [&](auto t) HWY_ATTR {
+    PickPanelTiles<kStepK, Epilogue, decltype(t)::value>(tiles);
+  });
 }
 
 // The whole GEMV from f32 (kStepK = 1) or bf16 (2) panels. Token groups as the row path forms
 // them (b.groups of b.tokens); A packed per group as [k rounded up to kStepK][T]; each thread
-// takes the 16-row blocks of its GemvRowRange and walks them in tiles of J blocks, k chunks,
-// token groups.
-template <size_t kStepK>
+// takes the 16-row blocks of its GemvRowRange (over Epilogue::PanelRows(call.n) panel rows)
+// and walks them in tiles of J blocks, k chunks, token groups. call.n counts output columns.
+template <size_t kStepK, class Epilogue = PanelStoreRows>
 void GemvPanelRun(const GemvCall& call, const GemvBlocking& b, void* workspace) {
   const size_t T = static_cast<size_t>(b.tokens);
   const size_t J = PanelBlocks(T);
@@ -1067,7 +1083,9 @@ void GemvPanelRun(const GemvCall& call, const GemvBlocking& b, void* workspace) 
       static_cast<size_t>(GemvPanelChunkWeights(b.groups, static_cast<int64_t>(k))) / kStepK;
   const auto* panels = static_cast<const float*>(call.panels);  // 4-byte units
   PanelFn tiles[5] = {};
-  PanelTilesFor<kStepK>(T, tiles);
+  PanelTilesFor<kStepK, Epilogue>(T, tiles);
+  const int64_t panel_rows = Epilogue::PanelRows(call.n);
+  constexpr size_t kCols = Epilogue::kColumns;
   float* packed = static_cast<float*>(workspace);  // groups x k (padded) x T
   float* scratch_base = packed + b.PackedFloats();
   const size_t scratch_per_thread = static_cast<size_t>(b.panel_rows * b.padded_m) * 16;
@@ -1088,7 +1106,7 @@ void GemvPanelRun(const GemvCall& call, const GemvBlocking& b, void* workspace) 
     }
     const int tid = omp_get_thread_num();
     int64_t r0, r1;
-    GemvRowRange(call.n, call.threads, tid, &r0, &r1);
+    GemvRowRange(panel_rows, call.threads, tid, &r0, &r1);
     float* scratch = scratch_base + static_cast<size_t>(tid) * scratch_per_thread;
     const auto b0 = static_cast<size_t>(r0) / rows;
     const size_t b1 = (static_cast<size_t>(r1) + rows - 1) / rows;
@@ -1106,12 +1124,12 @@ void GemvPanelRun(const GemvCall& call, const GemvBlocking& b, void* workspace) 
           pa.acc = scratch + static_cast<size_t>(g) * J * T * 16;
           pa.acc_in = c0 != 0;
           pa.c = last ? call.c + g * static_cast<int64_t>(T) * call.ldc +
-                            static_cast<int64_t>(blk * rows)
+                            static_cast<int64_t>(blk * kCols)
                       : nullptr;
           pa.ldc = static_cast<size_t>(call.ldc);
           pa.valid_tokens = static_cast<size_t>(
               std::min<int64_t>(static_cast<int64_t>(T), call.m - g * static_cast<int64_t>(T)));
-          pa.valid_rows = std::min(blocks * rows, static_cast<size_t>(call.n) - blk * rows);
+          pa.valid_columns = std::min(blocks * kCols, static_cast<size_t>(call.n) - blk * kCols);
           if (b.groups == 1) {
             // One pass over W: a short lead in the stream; one token streams faster without.
             pa.prefetch = T > 1 ? kPanelPrefetchFloats : 0;

@@ -161,26 +161,37 @@ void PackGemvPanels(WeightFormat f, const void* w, int64_t n, int64_t k, int64_t
     }
     return;
   }
+  if (f == WeightFormat::kF32) {
+    const auto* rows = static_cast<const float*>(w);
+    PackF32PanelRows([&](int64_t r) { return r < n ? rows + r * k : nullptr; }, k, block_begin,
+                     block_end, static_cast<float*>(panels));
+    return;
+  }
+  // bf16: two weights per row and 4-byte step, odd k padded with a zero weight.
   const int64_t steps = GemvPanelSteps(f, k);
-  const int64_t per_step = f == WeightFormat::kBF16 ? 2 : 1;  // weights per row and step
+  const auto* rows = static_cast<const uint16_t*>(w);
+  auto* out = static_cast<uint16_t*>(panels);
   for (int64_t b = block_begin; b < block_end; ++b) {
     for (int64_t i = 0; i < kGemvPanelRows; ++i) {
       const int64_t row = b * kGemvPanelRows + i;
       for (int64_t s = 0; s < steps; ++s) {
-        for (int64_t e = 0; e < per_step; ++e) {
-          const int64_t j = s * per_step + e;
-          // Element (row i, weight e) of step s: 4 bytes per row and step.
-          const int64_t at = ((b * steps + s) * kGemvPanelRows + i) * per_step + e;
-          const bool inside = row < n && j < k;
-          if (f == WeightFormat::kBF16) {
-            static_cast<uint16_t*>(panels)[at] =
-                inside ? static_cast<const uint16_t*>(w)[row * k + j] : uint16_t{0};
-          } else {
-            static_cast<float*>(panels)[at] =
-                inside ? static_cast<const float*>(w)[row * k + j] : 0.0f;
-          }
+        for (int64_t e = 0; e < 2; ++e) {
+          const int64_t j = s * 2 + e;
+          out[((b * steps + s) * kGemvPanelRows + i) * 2 + e] =
+              row < n && j < k ? rows[row * k + j] : uint16_t{0};
         }
       }
+    }
+  }
+}
+
+void PackF32PanelRows(const std::function<const float*(int64_t)>& row, int64_t k,
+                      int64_t block_begin, int64_t block_end, float* panels) {
+  for (int64_t b = block_begin; b < block_end; ++b) {
+    for (int64_t i = 0; i < kGemvPanelRows; ++i) {
+      const float* src = row(b * kGemvPanelRows + i);
+      float* dst = panels + b * k * kGemvPanelRows + i;
+      for (int64_t j = 0; j < k; ++j) dst[j * kGemvPanelRows] = src != nullptr ? src[j] : 0.0f;
     }
   }
 }
@@ -309,11 +320,13 @@ GemvBlocking ModelBlocking(int64_t m, int64_t k) {
 // (rows rounded up to 16), Ap = the activation records, kGemvIntActRecordBytes per block and
 // padded token, read once per tile, J = GemvIntPanelBlocks(T) and one chunk (a tile runs all of
 // k for each token group; its W waits in L2 for the next).
-WorkModel GemvPanelModel(WeightFormat f, int64_t m, int64_t n, int64_t k, const GemvBlocking& b,
-                         const ModelContext& ctx) {
+// Other panel callers (kernels/ffn.h) give n panel rows but write `columns` columns of C, and
+// keep `other_bytes` more in the working set between runs.
+WorkModel PanelModel(WeightFormat f, int64_t m, int64_t n, int64_t k, const GemvBlocking& b,
+                     const ModelContext& ctx, int64_t columns, double other_bytes) {
   const double rows = static_cast<double>(RoundUp(n, kGemvPanelRows));
   const double wp = static_cast<double>(GemvPanelBytes(f, n, k));
-  const double a_bytes = 4.0 * m * k, c_bytes = 4.0 * m * n;
+  const double a_bytes = 4.0 * m * k, c_bytes = 4.0 * m * columns;
   const bool integer = IsBlockFormat(f);  // the integer panels of q4_0 and q8_0
   const GemvIntGroups ig = ChooseGemvIntGroups(f, m);
   const int64_t tokens = integer ? ig.tokens : b.tokens;
@@ -345,7 +358,7 @@ WorkModel GemvPanelModel(WeightFormat f, int64_t m, int64_t n, int64_t k, const 
   wm.bytes[0] =
       static_cast<double>(groups) * wp + a_bytes + packed + a_tile_loads + acc_bytes + c_bytes;
 
-  const int level = ResidentLevel(wp + a_bytes + c_bytes + packed, ctx);
+  const int level = ResidentLevel(wp + a_bytes + c_bytes + packed + other_bytes, ctx);
   const CacheLevel* l1 = FindCache(ctx.caches, 1);
   const double l1_usable = l1 != nullptr ? kUsableCacheFraction * l1->size_bytes : 0.0;
   const double a_chunk = packed * static_cast<double>(std::min(chunk, k)) / static_cast<double>(k);
@@ -379,9 +392,7 @@ WorkModel GemvPanelModel(WeightFormat f, int64_t m, int64_t n, int64_t k, const 
 
 WorkModel GemvModel(WeightFormat f, int64_t m, int64_t n, int64_t k, const ModelContext& ctx) {
   const GemvBlocking b = ModelBlocking(m, k);
-  if (GemvReadsPanels(f, m, BestTarget())) {
-    return GemvPanelModel(f, m, n, k, b, ctx);
-  }
+  if (GemvReadsPanels(f, m, BestTarget())) return PanelModel(f, m, n, k, b, ctx, n, 0.0);
   const double w_bytes = static_cast<double>(n) * static_cast<double>(RowBytes(f, k));
   const double a_bytes = 4.0 * m * k, c_bytes = 4.0 * m * n;
   // (q4_0 and q8_0 on a VNNI target read panels: GemvPanelModel above.)
@@ -584,6 +595,11 @@ KernelInfo GemvInfo(WeightFormat f, std::vector<Shape> suite) {
 }
 
 }  // namespace
+
+WorkModel GemvPanelModel(WeightFormat f, int64_t m, int64_t rows, int64_t k, int64_t columns,
+                         double other_bytes, const ModelContext& ctx) {
+  return PanelModel(f, m, rows, k, ModelBlocking(m, k), ctx, columns, other_bytes);
+}
 
 // Llama-class decode: hidden 4096 (q/k/v/o), FFN 11008 (Llama 2 7B) and 14336 (Llama 3 8B),
 // k = 4096.

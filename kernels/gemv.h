@@ -23,8 +23,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 
 #include "kernels/quant.h"
+#include "kernels/workload.h"
 
 namespace roofprof {
 
@@ -188,6 +190,10 @@ size_t GemvPanelBytes(WeightFormat f, int64_t n, int64_t k);
 // (GemvPanelBytes, 64-byte aligned).
 void PackGemvPanels(WeightFormat f, const void* w, int64_t n, int64_t k, int64_t block_begin,
                     int64_t block_end, void* panels);
+// The f32 panel layout for rows that are not one row-major matrix: rows row(r) (k floats each;
+// nullptr: zeros) of blocks [block_begin, block_end), as PackGemvPanels packs f32 rows.
+void PackF32PanelRows(const std::function<const float*(int64_t)>& row, int64_t k,
+                      int64_t block_begin, int64_t block_end, float* panels);
 // Whether Highway target `target` runs an m-token call of format f from panels when the call
 // has them: f32 and bf16 on targets with 16 f32 lanes and 32 registers, q4_0 and q8_0 where
 // the call takes int8 dot products (GemvIntegerDot); the others read the row-major W.
@@ -213,6 +219,13 @@ struct GemvCall {
   int64_t ldc = 1;
   int threads = 1;
 };
+
+// Work model of an m-token panel call (GemvPanelRun) over `rows` panel rows of format f that
+// writes `columns` columns of C per token, with `other_bytes` more of the caller's data in the
+// working set between runs (which decides the level the panels stream from). The GEMV itself:
+// rows = columns = n, other_bytes = 0; kernels/ffn.h builds its SwiGLU models on it.
+WorkModel GemvPanelModel(WeightFormat f, int64_t m, int64_t rows, int64_t k, int64_t columns,
+                         double other_bytes, const ModelContext& ctx);
 
 // Scratch the kernel needs (packed A and per-thread accumulators), for `blocking`.
 size_t GemvWorkspaceBytes(const GemvBlocking& blocking, int threads);

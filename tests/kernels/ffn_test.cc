@@ -29,7 +29,10 @@ float Value(uint64_t i, uint64_t salt) {
 }
 
 struct FfnBuffers {
-  FfnBuffers(const FfnDims& d, int threads, bool fused, size_t misalign, float x_scale = 1.0f)
+  // With `panels`, the weights are also packed into the panel sets that FfnReadsPanels targets
+  // read (others ignore them).
+  FfnBuffers(const FfnDims& d, int threads, bool fused, size_t misalign, float x_scale = 1.0f,
+             bool panels = false)
       : dims(d) {
     const size_t m = static_cast<size_t>(d.m), n = static_cast<size_t>(d.n);
     const size_t k = static_cast<size_t>(d.k);
@@ -60,6 +63,23 @@ struct FfnBuffers {
     data.h = h.data() + misalign;
     data.g = g.data() + misalign;
     data.u = u.data() + misalign;
+    if (panels) {
+      const size_t floats = FfnPanelFloats(d, fused);
+      panels_g = hwy::AllocateAligned<float>(floats);
+      panels_u = hwy::AllocateAligned<float>(fused ? 1 : floats);
+      // All blocks, in per-thread pieces as the workload packs them.
+      for (int t = 0; t < threads; ++t) {
+        int64_t b0, b1;
+        FfnPanelBlocks(d, fused, threads, t, &b0, &b1);
+        PackFfnPanels(d, fused, data.wg, data.wu, b0, b1, panels_g.get(), panels_u.get());
+      }
+      size_t ws = 64;
+      for (const int64_t t : Targets()) ws = std::max(ws, FfnWorkspaceBytes(d, threads, t));
+      workspace = hwy::AllocateAligned<float>(ws / sizeof(float) + 1);
+      data.panels_g = panels_g.get();
+      data.panels_u = fused ? nullptr : panels_u.get();
+      data.workspace = workspace.get();
+    }
   }
 
   double WorstError() const {
@@ -77,7 +97,7 @@ struct FfnBuffers {
 
   FfnDims dims;
   std::vector<float> x, wg, wu, h, g, u;
-  hwy::AlignedFreeUniquePtr<float[]> scratch;
+  hwy::AlignedFreeUniquePtr<float[]> scratch, panels_g, panels_u, workspace;
   std::vector<float*> scratch_ptrs;
   FfnData data;
 };
@@ -96,19 +116,51 @@ TEST(FfnSwiglu, FusedAndUnfusedMatchReferenceOnEveryTarget) {
     // m: 1, 3, 4 (one row tile), 5, 17 (past a 16-row chunk); n: 1, 3, 5 (past a 4-row
     // tile), 17 and 37 (past 8-output fused and 16-row unfused panels, odd per-thread
     // ranges); k: 1, 3, L, L + 1, odd, past one and several 128-element slices.
-    const std::vector<FfnDims> shapes = {
+    // On panels: m 1-8 (one token group), 9 and 17 (groups of 5 and 6), 70 (9 groups of 8,
+    // k chunks); n 1 (a block of one output), 7, 9 and 17 around the 8 outputs of a fused
+    // block and the 16 rows of an unfused one, 37 past three blocks per tile, 130 past a
+    // per-thread split; k past a 1024-weight chunk.
+    std::vector<FfnDims> shapes = {
         Ffn(1, 1, 1),    Ffn(3, 3, 3),    Ffn(4, 5, L),       Ffn(5, 17, L + 1),
         Ffn(17, 37, 67), Ffn(2, 33, 257), Ffn(16, 20, 2 * L), Ffn(1, 64, 513),
     };
+    const bool panels = FfnReadsPanels(target);
+    if (panels) {
+      for (const FfnDims& d : {Ffn(8, 7, 5), Ffn(9, 9, 33), Ffn(70, 17, 1100), Ffn(2, 130, 64)}) {
+        shapes.push_back(d);
+      }
+    }
     for (const FfnDims& d : shapes) {
       for (const bool fused : {true, false}) {
         for (const int threads : {1, 2, 3}) {
-          FfnBuffers buf(d, threads, fused, 1);
-          RunFfnSwiglu(target, buf.data);
-          EXPECT_LE(buf.WorstError(), 1.0)
-              << TargetName(target) << (fused ? " fused" : " unfused") << " m" << d.m << " n" << d.n
-              << " k" << d.k << " t" << threads;
+          for (const bool with_panels : {false, panels}) {
+            FfnBuffers buf(d, threads, fused, 1, 1.0f, with_panels);
+            RunFfnSwiglu(target, buf.data);
+            EXPECT_LE(buf.WorstError(), 1.0)
+                << TargetName(target) << (fused ? " fused" : " unfused")
+                << (with_panels ? " panels" : "") << " m" << d.m << " n" << d.n << " k" << d.k
+                << " t" << threads;
+            if (!panels) break;
+          }
         }
+      }
+    }
+  }
+}
+
+// Fused panel block b holds the gate rows of outputs 8b..8b+7, then their up rows; rows past n
+// are zero; unfused panels are the GEMV's.
+TEST(FfnSwiglu, FusedPanelsPairGateAndUpRows) {
+  const FfnDims d = Ffn(1, 11, 3);
+  FfnBuffers buf(d, 2, true, 0, 1.0f, true);
+  ASSERT_EQ(FfnPanelFloats(d, true), static_cast<size_t>(32 * 3));
+  const float* p = buf.panels_g.get();
+  for (int64_t b = 0; b < 2; ++b) {
+    for (int64_t i = 0; i < 16; ++i) {
+      const int64_t out = 8 * b + i % 8;
+      for (int64_t j = 0; j < 3; ++j) {
+        const float want = out >= d.n ? 0.0f : (i < 8 ? buf.data.wg : buf.data.wu)[out * 3 + j];
+        EXPECT_EQ(p[(b * 3 + j) * 16 + i], want) << "block " << b << " row " << i << " k " << j;
       }
     }
   }
@@ -120,9 +172,12 @@ TEST(FfnSwiglu, ActivationAtExtremeInputs) {
   const FfnDims d = Ffn(3, 40, 4096);
   for (const int64_t target : Targets()) {
     for (const bool fused : {true, false}) {
-      FfnBuffers buf(d, 2, fused, 0, 8.0f);
-      RunFfnSwiglu(target, buf.data);
-      EXPECT_LE(buf.WorstError(), 1.0) << TargetName(target) << (fused ? " fused" : " unfused");
+      for (const bool panels : {false, true}) {
+        FfnBuffers buf(d, 2, fused, 0, 8.0f, panels);
+        RunFfnSwiglu(target, buf.data);
+        EXPECT_LE(buf.WorstError(), 1.0)
+            << TargetName(target) << (fused ? " fused" : " unfused") << (panels ? " panels" : "");
+      }
     }
   }
 }
