@@ -77,7 +77,7 @@ int64_t RoundUp(int64_t n, int64_t multiple) { return (n + multiple - 1) / multi
 size_t RoundUp16(size_t n) { return (n + 15) / 16 * 16; }
 
 // Blocking of the best target: the one the work models assume.
-AttnBlocking ModelBlocking() { return AttnTargetBlocking(BestTarget()); }
+AttnBlocking ModelBlocking(const ModelContext& ctx) { return AttnTargetBlocking(ModelTarget(ctx)); }
 
 // Largest f32 vector length over the available targets: buffers are sized for it so any
 // target can run on them.
@@ -315,7 +315,7 @@ WorkModel AttnDecodeModel(const AttnDecodeDims& dims, const ModelContext& ctx) {
   const int level = ResidentLevel(w.compulsory_bytes, ctx);
   AddAt(&w.bytes, w.compulsory_bytes, level);
 
-  const AttnBlocking blk = ModelBlocking();
+  const AttnBlocking blk = ModelBlocking(ctx);
   const int64_t g = dims.group();
   // Head blocks of 4, then 2, then 1 (DecodeTile): K is read once per block, V once per PV
   // pass of min(pv_heads, block) heads.
@@ -386,7 +386,7 @@ WorkModel AttnDecodeModel(const AttnDecodeDims& dims, const ModelContext& ctx) {
 WorkModel AttnPrefillModel(const AttnPrefillDims& dims, bool flash, const ModelContext& ctx) {
   const double T = static_cast<double>(dims.tokens), H = static_cast<double>(dims.heads);
   const double Hkv = static_cast<double>(dims.kv_heads), D = static_cast<double>(dims.head_dim);
-  const AttnBlocking blk = ModelBlocking();
+  const AttnBlocking blk = ModelBlocking(ctx);
   const double micro_cols = static_cast<double>(blk.micro_columns);
   const double lanes = static_cast<double>(blk.lanes);
   const PrefillLayout lay = MakePrefillLayout(dims, blk.lanes);

@@ -191,11 +191,11 @@ WorkModel FfnPanelModel(const FfnDims& dims, bool fused, const ModelContext& ctx
 }
 
 WorkModel FfnSwigluModel(const FfnDims& dims, bool fused, const ModelContext& ctx) {
-  if (FfnReadsPanels(BestTarget())) return FfnPanelModel(dims, fused, ctx);
+  if (FfnReadsPanels(ModelTarget(ctx))) return FfnPanelModel(dims, fused, ctx);
   const double m = static_cast<double>(dims.m), n = static_cast<double>(dims.n);
   const double k = static_cast<double>(dims.k);
   const double threads = std::max(1, ctx.threads);
-  const int64_t target = BestTarget();
+  const int64_t target = ModelTarget(ctx);
   const double wr = static_cast<double>(FfnTileWeightRows(target));
   const double lanes = std::max(1.0, TargetVectorBytes(target) / 4.0);
   WorkModel w;

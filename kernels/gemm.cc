@@ -388,7 +388,7 @@ class GemmWorkload : public Workload {
 
   WorkModel Model(const ModelContext& ctx) const override {
     return GemmWorkModel(m_, n_, k_, kBf16 ? GemmWeights::kBf16 : GemmWeights::kF32,
-                         GemmBlockingFor(BestTarget()), ctx);
+                         GemmBlockingFor(ModelTarget(ctx)), ctx);
   }
 
   void Setup(int threads) override {

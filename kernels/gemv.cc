@@ -285,8 +285,8 @@ std::string Description(WeightFormat f) {
 }
 
 // Blocking the best target runs; the work model describes that one.
-GemvBlocking ModelBlocking(int64_t m, int64_t k) {
-  return ChooseGemvBlocking(m, k, GemvVectorRegisters(BestTarget()));
+GemvBlocking ModelBlocking(int64_t m, int64_t k, const ModelContext& ctx) {
+  return ChooseGemvBlocking(m, k, GemvVectorRegisters(ModelTarget(ctx)));
 }
 
 // Work model of one call (provenance "model"), per memory level, for the blocking of
@@ -391,13 +391,14 @@ WorkModel PanelModel(WeightFormat f, int64_t m, int64_t n, int64_t k, const Gemv
 }
 
 WorkModel GemvModel(WeightFormat f, int64_t m, int64_t n, int64_t k, const ModelContext& ctx) {
-  const GemvBlocking b = ModelBlocking(m, k);
-  if (GemvReadsPanels(f, m, BestTarget())) return PanelModel(f, m, n, k, b, ctx, n, 0.0);
+  const GemvBlocking b = ModelBlocking(m, k, ctx);
+  if (GemvReadsPanels(f, m, ModelTarget(ctx))) return PanelModel(f, m, n, k, b, ctx, n, 0.0);
   const double w_bytes = static_cast<double>(n) * static_cast<double>(RowBytes(f, k));
   const double a_bytes = 4.0 * m * k, c_bytes = 4.0 * m * n;
   // (q4_0 and q8_0 on a VNNI target read panels: GemvPanelModel above.)
   const double packed = 4.0 * b.padded_m * b.padded_k;
-  const double lanes_bytes = 64.0;  // accumulator vector: 16 f32 lanes on the best target
+  // Accumulator vector of the target (64 bytes on AVX-512).
+  const double lanes_bytes = static_cast<double>(TargetVectorBytes(ModelTarget(ctx)));
   int64_t tiles = 0, panels = 0;
   for (int tid = 0; tid < std::max(1, ctx.threads); ++tid) {
     int64_t r0, r1;
@@ -598,7 +599,7 @@ KernelInfo GemvInfo(WeightFormat f, std::vector<Shape> suite) {
 
 WorkModel GemvPanelModel(WeightFormat f, int64_t m, int64_t rows, int64_t k, int64_t columns,
                          double other_bytes, const ModelContext& ctx) {
-  return PanelModel(f, m, rows, k, ModelBlocking(m, k), ctx, columns, other_bytes);
+  return PanelModel(f, m, rows, k, ModelBlocking(m, k, ctx), ctx, columns, other_bytes);
 }
 
 // Llama-class decode: hidden 4096 (q/k/v/o), FFN 11008 (Llama 2 7B) and 14336 (Llama 3 8B),

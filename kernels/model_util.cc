@@ -3,7 +3,11 @@
 
 #include <algorithm>
 
+#include "src/targets.h"
+
 namespace roofprof {
+
+int64_t ModelTarget(const ModelContext& ctx) { return ctx.target != 0 ? ctx.target : BestTarget(); }
 
 int ResidentLevel(double bytes, const ModelContext& ctx) {
   const int threads = std::max(1, ctx.threads);

@@ -14,6 +14,9 @@ namespace roofprof {
 // other data (stack, code, the other operands) and to conflict misses.
 inline constexpr double kUsableCacheFraction = 0.8;
 
+// The Highway target a model describes: ctx.target, or the best one here when that is 0.
+int64_t ModelTarget(const ModelContext& ctx);
+
 // Level index (0 = L1 ... 3 = DRAM) where `bytes` of data, split evenly over ctx.threads,
 // stay resident between runs: the first level whose usable per-thread capacity holds each
 // thread's share. Shared caches give each thread its share of the instances in use.

@@ -34,10 +34,12 @@ struct WorkModel {
   std::vector<std::string> derivation;
 };
 
-// What a model may depend on: the (effective) caches and the thread count.
+// What a model may depend on: the (effective) caches, the thread count and the Highway target
+// the kernel runs on (its blocking and loop differ by target).
 struct ModelContext {
   std::vector<CacheLevel> caches;  // levels 1..3 as in machine.json
   int threads = 1;
+  int64_t target = 0;  // 0: the best target here (ModelTarget)
 };
 
 class Workload {

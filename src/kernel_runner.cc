@@ -206,6 +206,7 @@ void RunKernels(const Machine& machine, const Topology& topo, const KernelRunOpt
   ModelContext ctx;
   ctx.caches = machine.caches;
   ctx.threads = options.threads;
+  ctx.target = target;
   const size_t total = options.jobs.size();
   for (size_t i = 0; i < total; ++i) {
     CheckInterrupted();

@@ -642,6 +642,25 @@ TEST(GemvModel, TrafficFollowsResidency) {
   EXPECT_FALSE(big.derivation.empty());
 }
 
+// The model describes the loop of the target the kernel runs on (`kernels --isa`): q4_0 with
+// 16 tokens takes int8 dot products from panels on an AVX-512 VNNI target and f32 FMAs on the
+// dequantized row-major weights elsewhere, and f32 reads panels only on 16-lane targets.
+TEST(GemvModel, FollowsTheTargetItRunsOn) {
+  const Shape shape = {{"m", 16}, {"n", 4096}, {"k", 4096}};
+  const auto q4 = FindKernel("gemv_q4_0")->make(shape);
+  const auto f32 = FindKernel("gemv_f32")->make(shape);
+  for (const int64_t target : testing_util::Targets()) {
+    ModelContext ctx = SmallCaches(2);
+    ctx.target = target;
+    const bool integer = GemvIntegerDot(WeightFormat::kQ4_0, 16, target);
+    EXPECT_EQ(q4->Model(ctx).precision, integer ? "int8" : "fp32") << TargetName(target);
+    const bool panels = GemvReadsPanels(WeightFormat::kF32, 16, target);
+    const std::vector<std::string> lines = f32->Model(ctx).derivation;
+    const bool says_panels = !lines.empty() && lines[0].find("panels") != std::string::npos;
+    EXPECT_EQ(says_panels, panels) << TargetName(target) << ": " << lines[0];
+  }
+}
+
 TEST(GemvRegistry, NamesShapesAndErrors) {
   for (const WeightFormat f : kFormats) {
     const std::string name = std::string("gemv_") + WeightFormatName(f);
