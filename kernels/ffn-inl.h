@@ -287,23 +287,34 @@ inline void UnfusedRange(DF d, const FfnData& a, const float* x, size_t ldx, int
 }
 
 #if HWY_TARGET != HWY_SCALAR  // (kPanelTarget is false there)
-// The fused panel epilogue (ffn.h, FfnPanelRows): a block's accumulator vector holds the gate
-// sums of 8 outputs in lanes 0-7 and their up sums in lanes 8-15; h = silu(gate) * up for the
-// 8 outputs, in registers, straight to h.
+// The fused panel epilogue (ffn.h, FfnPanelRows): a block's rows 0-7 hold the gate sums of 8
+// outputs and rows 8-15 their up sums (16 lanes: the two halves of lo; 8 lanes: lo and hi);
+// h = silu(gate) * up for the 8 outputs, in registers, straight to h.
 struct SwigluPairs {
   static constexpr size_t kColumns = static_cast<size_t>(kGemvPanelRows) / 2;
   static constexpr int64_t PanelRows(int64_t columns) { return FfnPanelRows(columns, true); }
-  template <class D>
-  static HWY_INLINE void Store(D /*df*/, hn::Vec<D> v, float* out, size_t columns) {
-    const hn::Half<D> dh;
-    const auto h = SiluMul(dh, hn::LowerHalf(dh, v), hn::UpperHalf(dh, v));
+  template <class D8>
+  static HWY_INLINE void Store8(D8 d8, hn::Vec<D8> gate, hn::Vec<D8> up, float* out,
+                                size_t columns) {
+    const auto h = SiluMul(d8, gate, up);
     if (columns >= kColumns) {
-      hn::StoreU(h, dh, out);
+      hn::StoreU(h, d8, out);
       return;
     }
-    HWY_ALIGN float edge[kColumns];
-    hn::Store(h, dh, edge);
+    HWY_ALIGN float edge[HWY_MAX_BYTES / sizeof(float)];
+    hn::Store(h, d8, edge);
     for (size_t i = 0; i < columns; ++i) out[i] = edge[i];
+  }
+  template <class D>
+  static HWY_INLINE void StoreBlock(D df, hn::Vec<D> lo, hn::Vec<D> hi, float* out,
+                                    size_t columns) {
+    if constexpr (hn::MaxLanes(D()) >= 2 * kColumns) {
+      const hn::Half<D> dh;
+      (void)hi;
+      Store8(dh, hn::LowerHalf(dh, lo), hn::UpperHalf(dh, lo), out, columns);
+    } else {
+      Store8(df, lo, hi, out, columns);
+    }
   }
 };
 

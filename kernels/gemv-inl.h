@@ -199,8 +199,8 @@ HWY_INLINE hn::Vec<DF> Launder(DF df, hn::Vec<DF> v, VU zero) {
   return hn::BitCast(df, hn::Or(hn::BitCast(hn::RebindToUnsigned<DF>(), v), zero));
 }
 
-// The first `rows` lanes of a 16-lane panel result to out[0 .. rows): all 16 with one store,
-// fewer (a partial last block) through an aligned buffer.
+// The first `rows` lanes of a panel result vector to out[0 .. rows): the whole vector with one
+// store, fewer (a partial last block) through an aligned buffer.
 template <class DF>
 HWY_INLINE void StoreFirstRows(DF df, hn::Vec<DF> v, float* out, size_t rows) {
   if (rows >= hn::Lanes(df)) {
@@ -892,9 +892,13 @@ void GemvRun(const Policy& pol, const GemvCall& call, const GemvBlocking& b, voi
 // ---------------------------------------------------------------------------------------------
 // f32 and bf16 panels (kGemvPanelRows): an outer product per k step, no horizontal sums.
 
-// Panels run where one vector is exactly one 16-row block and 32 registers hold the tile.
+// Panels run where one vector holds a whole 16-row block and 32 registers hold the tile
+// (AVX-512), or two vectors hold it and there are 16 registers (AVX2; GemvPanelBlocks).
 inline constexpr bool kPanelTarget =
-    !HWY_HAVE_SCALABLE && hn::MaxLanes(DecodeTag()) == 16 && kVectorRegisters == 32;
+    !HWY_HAVE_SCALABLE && ((hn::MaxLanes(DecodeTag()) == 16 && kVectorRegisters == 32) ||
+                           (hn::MaxLanes(DecodeTag()) == 8 && kVectorRegisters == 16));
+// Vectors per 16-row block on a panel target (1 or 2; 1 where panels never run).
+inline constexpr size_t kPanelBlockVecs = kPanelTarget ? 16 / hn::MaxLanes(DecodeTag()) : 1;
 
 // Software prefetch distance in each block stream of one token group: 4 KiB (64 k steps). The
 // hardware prefetchers alone leave the FMAs waiting once a k step carries many of them: with
@@ -908,21 +912,26 @@ inline constexpr bool kPanelTarget =
 // against 4.26 ms and m = 64 14.6 against 15.5 ms (interleaved best of 5).
 inline constexpr size_t kPanelPrefetchFloats = 1024;
 
-// Panel epilogues: how a finished accumulator vector of a panel tile (one 16-row block of the
-// panels x one token) becomes output. kColumns: output columns per block; PanelRows(n): panel
-// rows behind n output columns (GemvPanelRun partitions and walks those). The GEMV stores the
-// block's 16 rows as 16 columns of C; kernels/ffn-inl.h pairs gate and up rows in one block.
+// Panel epilogues: how the finished sums of one 16-row block of the panels for one token
+// become output. StoreBlock gets rows 0-7 in lo and rows 8-15 in hi on 8-lane targets, and all
+// 16 rows in lo (= hi) on 16-lane ones. kColumns: output columns per block; PanelRows(n):
+// panel rows behind n output columns (GemvPanelRun partitions and walks those). The GEMV
+// stores the block's 16 rows as 16 columns of C; kernels/ffn-inl.h pairs gate and up rows in
+// one block.
 struct PanelStoreRows {
   static constexpr size_t kColumns = 16;
   static constexpr int64_t PanelRows(int64_t columns) { return columns; }
   template <class DF>
-  static HWY_INLINE void Store(DF df, hn::Vec<DF> v, float* out, size_t columns) {
-    StoreFirstRows(df, v, out, columns);
+  static HWY_INLINE void StoreBlock(DF df, hn::Vec<DF> lo, hn::Vec<DF> hi, float* out,
+                                    size_t columns) {
+    StoreFirstRows(df, lo, out, columns);
+    const size_t lanes = hn::Lanes(df);
+    if (lanes < kColumns && columns > lanes) StoreFirstRows(df, hi, out + lanes, columns - lanes);
   }
 };
 
 constexpr size_t PanelBlocks(size_t tokens) {
-  return static_cast<size_t>(GemvPanelBlocks(static_cast<int64_t>(tokens)));
+  return static_cast<size_t>(GemvPanelBlocks(static_cast<int64_t>(tokens), kVectorRegisters));
 }
 
 struct PanelArgs {
@@ -931,7 +940,7 @@ struct PanelArgs {
   size_t block_stride;  // 4-byte units between blocks (16 x steps)
   size_t kc;            // steps in this chunk
   const float* a;       // this token group's packed A at the chunk: T floats per weight k
-  float* acc;           // T x J accumulator vectors parked between chunks
+  float* acc;           // T x J blocks of accumulators (16 floats each) parked between chunks
   bool acc_in;          // start from acc instead of zero
   float* c;             // non-null in the last chunk: the Epilogue writes C[t * ldc + col]
   size_t ldc;           //   for t < valid_tokens and col < valid_columns (tile-relative)
@@ -955,44 +964,63 @@ struct PanelArgs {
 
 #define RP_PANEL_DECL(j, t) [[maybe_unused]] auto p##j##_##t = hn::Zero(df);
 #define RP_PANEL_DECL_W(j) [[maybe_unused]] auto w##j = hn::Zero(df);
+// Vector j of the tile (j < U = J x S): vector j % S of block j / S, at UNIT(j) 4-byte units
+// from the block-0 pointer of the step.
+#define RP_PANEL_UNIT(j) ((j) / S * args.block_stride + (j) % S * kLanes)
 #define RP_PANEL_LOAD_ACC(j, t) \
-  if constexpr (j < J && t < T) p##j##_##t = hn::Load(df, args.acc + (t * J + j) * 16);
+  if constexpr (j < U && t < T) p##j##_##t = hn::Load(df, args.acc + (t * U + j) * kLanes);
 #define RP_PANEL_PARK_ACC(j, t) \
-  if constexpr (j < J && t < T) hn::Store(p##j##_##t, df, args.acc + (t * J + j) * 16);
+  if constexpr (j < U && t < T) hn::Store(p##j##_##t, df, args.acc + (t * U + j) * kLanes);
 #define RP_PANEL_LOAD_W(j)                                                   \
-  if constexpr (j < J) {                                                     \
-    w##j = hn::Load(df, w + j * args.block_stride);                          \
+  if constexpr (j < U) {                                                     \
+    w##j = hn::Load(df, w + RP_PANEL_UNIT(j));                               \
     if constexpr (kLaunderSharedLoads && T > 1) w##j = Launder(df, w##j, z); \
   }
 #define RP_PANEL_DECL_R(j) [[maybe_unused]] auto r##j = hn::Zero(du);
 #define RP_PANEL_LOAD_R(j) \
-  if constexpr (j < J)     \
-    r##j = hn::Load(du, reinterpret_cast<const uint32_t*>(w) + j * args.block_stride);
+  if constexpr (j < U) r##j = hn::Load(du, reinterpret_cast<const uint32_t*>(w) + RP_PANEL_UNIT(j));
 #define RP_PANEL_EVEN(j) \
-  if constexpr (j < J) w##j = hn::BitCast(df, hn::ShiftLeft<16>(r##j));
+  if constexpr (j < U) w##j = hn::BitCast(df, hn::ShiftLeft<16>(r##j));
 #define RP_PANEL_ODD(j) \
-  if constexpr (j < J) w##j = hn::BitCast(df, hn::And(r##j, hi));
+  if constexpr (j < U) w##j = hn::BitCast(df, hn::And(r##j, hi));
 #define RP_PANEL_FMA(j, t) \
-  if constexpr (j < J) p##j##_##t = hn::MulAdd(w##j, a_, p##j##_##t);
+  if constexpr (j < U) p##j##_##t = hn::MulAdd(w##j, a_, p##j##_##t);
 #define RP_PANEL_TOKEN(t)              \
   if constexpr (t < T) {               \
     const auto a_ = hn::Set(df, a[t]); \
     RP_PANEL_BLOCKS(RP_PANEL_FMA, t)   \
   }
-#define RP_PANEL_STORE_C(j, t)                                           \
-  if constexpr (j < J && t < T) {                                        \
-    constexpr size_t kCols = Epilogue::kColumns;                         \
-    if (t < args.valid_tokens && j * kCols < args.valid_columns) {       \
-      Epilogue::Store(df, p##j##_##t, args.c + t * args.ldc + j * kCols, \
-                      args.valid_columns - j * kCols);                   \
-    }                                                                    \
+// Block b of token t, whose vectors are lo and hi (the same one when S = 1).
+#define RP_PANEL_STORE_BLOCK(b, t, lo, hi)                                \
+  if constexpr (b < J) {                                                  \
+    constexpr size_t kCols = Epilogue::kColumns;                          \
+    if (b * kCols < args.valid_columns) {                                 \
+      Epilogue::StoreBlock(df, lo, hi, args.c + t * args.ldc + b * kCols, \
+                           args.valid_columns - b * kCols);               \
+    }                                                                     \
+  }
+#define RP_PANEL_STORE_C(t)                                                                   \
+  if constexpr (t < T) {                                                                      \
+    if (t < args.valid_tokens) {                                                              \
+      if constexpr (S == 1) {                                                                 \
+        RP_PANEL_STORE_BLOCK(0, t, p0_##t, p0_##t)                                            \
+        RP_PANEL_STORE_BLOCK(1, t, p1_##t, p1_##t) RP_PANEL_STORE_BLOCK(2, t, p2_##t, p2_##t) \
+            RP_PANEL_STORE_BLOCK(3, t, p3_##t, p3_##t)                                        \
+      } else {                                                                                \
+        RP_PANEL_STORE_BLOCK(0, t, p0_##t, p1_##t) RP_PANEL_STORE_BLOCK(1, t, p2_##t, p3_##t) \
+      }                                                                                       \
+    }                                                                                         \
   }
 
 // kStepK weights of k per 64-byte step: 1 (f32 panels) or 2 (bf16 panels, whose u32 lane i
 // holds row i's weights k and k + 1: the shift and the mask of DecodeBF16 split them).
 template <size_t kStepK, size_t J, size_t T, class Epilogue>
 HWY_NOINLINE void PanelTile(const PanelArgs& args) {
-  static_assert(J >= 1 && J <= 4 && T >= 1 && T <= 8, "panel names cover 4 blocks x 8 tokens");
+  constexpr size_t S = kPanelBlockVecs;
+  constexpr size_t U = J * S;  // vectors per k step and token
+  constexpr size_t kLanes = 16 / S;
+  static_assert(S <= 2 && U >= 1 && U <= 4 && T >= 1 && T <= 8,
+                "panel names cover 4 vectors x 8 tokens, 2 vectors per block");
   static_assert(kStepK == 1 || kStepK == 2, "f32 or bf16 panels");
   const DecodeTag df;
   const hn::RebindToUnsigned<DecodeTag> du;
@@ -1028,13 +1056,15 @@ HWY_NOINLINE void PanelTile(const PanelArgs& args) {
     }
   }
   if (args.c != nullptr) {
-    RP_PANEL_TILE(RP_PANEL_STORE_C)
+    RP_PANEL_EACH_TOKEN(RP_PANEL_STORE_C)
   } else {
     RP_PANEL_TILE(RP_PANEL_PARK_ACC)
   }
 }
 
 #undef RP_PANEL_STORE_C
+#undef RP_PANEL_STORE_BLOCK
+#undef RP_PANEL_UNIT
 #undef RP_PANEL_TOKEN
 #undef RP_PANEL_FMA
 #undef RP_PANEL_ODD
@@ -1057,8 +1087,8 @@ using PanelFn = void (*)(const PanelArgs&);
 template <size_t kStepK, class Epilogue, size_t T>
 void PickPanelTiles(PanelFn* tiles) {
   tiles[1] = &PanelTile<kStepK, 1, T, Epilogue>;
-  tiles[2] = &PanelTile<kStepK, 2, T, Epilogue>;
-  tiles[3] = &PanelTile<kStepK, 3, T, Epilogue>;
+  if constexpr (PanelBlocks(T) >= 2) tiles[2] = &PanelTile<kStepK, 2, T, Epilogue>;
+  if constexpr (PanelBlocks(T) >= 3) tiles[3] = &PanelTile<kStepK, 3, T, Epilogue>;
   if constexpr (PanelBlocks(T) >= 4) tiles[4] = &PanelTile<kStepK, 4, T, Epilogue>;
 }
 

@@ -265,10 +265,10 @@ std::string Description(WeightFormat f) {
   switch (f) {
     case WeightFormat::kF32:
       return "decode GEMV, f32 weights (repacked at load into 16-row panels where the target "
-             "has 16 f32 lanes); f32 activations, f32 FMA accumulation";
+             "is AVX-512 or AVX2); f32 activations, f32 FMA accumulation";
     case WeightFormat::kBF16:
       return "decode GEMV, bf16 weights (repacked at load into 16-row panels where the target "
-             "has 16 f32 lanes) widened to f32 in registers; f32 activations, f32 FMA "
+             "is AVX-512 or AVX2) widened to f32 in registers; f32 activations, f32 FMA "
              "accumulation";
     case WeightFormat::kQ8_0:
       return "decode GEMV, GGUF q8_0 weights (34 B per 32); activations quantized per 32 to q8_0 "
@@ -336,7 +336,8 @@ WorkModel PanelModel(WeightFormat f, int64_t m, int64_t n, int64_t k, const Gemv
                                                   kGemvIntActRecordBytes * ig.groups * ig.tokens)
                             : 4.0 * b.padded_m * k;
   const int64_t blocks_per_tile =
-      integer ? GemvIntPanelBlocks(ig.tokens) : GemvPanelBlocks(b.tokens);
+      integer ? GemvIntPanelBlocks(ig.tokens)
+              : GemvPanelBlocks(b.tokens, GemvVectorRegisters(ModelTarget(ctx)));
   int64_t tiles = 0;
   for (int tid = 0; tid < std::max(1, ctx.threads); ++tid) {
     int64_t r0, r1;

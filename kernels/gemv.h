@@ -2,7 +2,7 @@
 // or q4_0 (kernels/quant.h), f32 activations and f32 accumulation. Plain interface: blocking as
 // data, the call, the scalar reference and the thread partition. Two loops: register tiles of
 // R rows x T tokens over the row-major W, each format a decode policy (every format, every
-// target), and for f32 and bf16 on 16-lane targets an outer product over W repacked at load
+// target), and for f32 and bf16 on AVX-512 and AVX2 an outer product over W repacked at load
 // into 16-row panels (GemvCall::panels, see kGemvPanelRows); q8_0 and q4_0 on AVX-512 VNNI
 // read integer panels of their own (GemvIntPanelRecordBytes).
 //
@@ -124,11 +124,14 @@ int GemvVectorRegisters(int64_t target);
 // their kernels), into blocks of kGemvPanelRows rows stored k-major: block b holds
 // W[16b + i][j] at panels[(b * k + j) * 16 + i], rows past n zero. A 16-lane target then runs
 // an outer product per k step: one W vector (16 rows) times T broadcast activations, J blocks
-// side by side, no horizontal sums. Each block is one contiguous stream of 64 k bytes, J per
-// tile, where the row-major tiles read R rows of 4 k bytes each: measured with 2 threads on
-// this Zen 5 (n = 11008, k = 4096), a standalone loop reads 16-row blocks 4 at a time at
-// 1.96 ms for m = 1 and 3 x 8 blocks x tokens at 2.6 ms for m = 8, against 2.97 ms and 5.7 ms
-// for the row-major kernel.
+// side by side, no horizontal sums; an 8-lane one (AVX2) takes each block as two vectors. Each
+// block is one contiguous stream of 64 k bytes, J per tile, where the row-major tiles read R rows
+// of 4 k bytes each: measured with 2 threads on this Zen 5 (n = 11008, k = 4096), a standalone loop
+// reads 16-row blocks 4 at a time at 1.96 ms for m = 1 and 3 x 8 blocks x tokens at 2.6 ms for m =
+// 8, against 2.97 ms and 5.7 ms for the row-major kernel. AVX2 on a Zen 4 guest (2 threads, n =
+// 11008, k = 4096, interleaved best of 3): m = 16 7.8 against 10.6 ms, bf16 m = 16 7.4
+// against 11.9; m = 1-8 level from DRAM; from L3 (n = 2048, k = 1024, 1 thread, best of 5) m = 1
+// 0.104 against 0.135 ms, m = 4 0.174 against 0.215.
 inline constexpr int64_t kGemvPanelRows = 16;
 // Weights per k chunk when several token groups share a tile: the tile's W chunk
 // (J = 3 blocks x 1024 x 64 B = 192 KiB) stays in L2 while the other groups re-read it, so W
@@ -139,10 +142,15 @@ inline constexpr int64_t kGemvPanelKChunk = 1024;
 constexpr int64_t GemvPanelChunkWeights(int64_t groups, int64_t k) {
   return groups == 1 ? k : kGemvPanelKChunk;
 }
-// 16-row blocks per panel tile for T tokens: J x T accumulators + J W vectors + 1 broadcast
-// <= 32 registers; J = 4 up to 4 tokens (at most 21 live), 3 from 5 to 8 (at most 28). Every
-// W vector feeds T FMAs, every broadcast J.
-constexpr int64_t GemvPanelBlocks(int64_t tokens) { return tokens <= 4 ? 4 : 3; }
+// 16-row blocks per panel tile for T tokens, with V vectors per block (16 f32 lanes: 1; 8: 2):
+// J V T accumulators + J V W vectors + 1 broadcast + 1 zero (the laundering Or) fit the
+// registers. 32 registers, V = 1: J = 4 up to 4 tokens (at most 22 live), 3 from 5 to 8 (at
+// most 29). 16 registers, V = 2 (AVX2, at most 4 tokens per group): J = 2 up to 2 tokens (at
+// most 14), else 1 (at most 12). Every W vector feeds T FMAs, every broadcast J V.
+constexpr int64_t GemvPanelBlocks(int64_t tokens, int vector_registers) {
+  if (vector_registers >= 32) return tokens <= 4 ? 4 : 3;
+  return tokens <= 2 ? 2 : 1;
+}
 // bf16 panels hold two weights per row and 64-byte step: u32 lane i of step s is row i's
 // weights 2s (low half) and 2s + 1 (high half), odd k padded with a zero weight; the tile splits
 // them with a shift and a mask (as DecodeBF16 does) into two W vectors.

@@ -280,12 +280,13 @@ TEST(Gemv, PanelLayoutAndWhichTargetsUseIt) {
     }
   }
   // f32/bf16 panels serve the fixed-length targets with 16 f32 lanes (64-byte vectors) and 32
-  // registers; scalable SVE/RVV vectors (SVE at 512 bits has 16 lanes too) keep the row loop.
+  // registers, and those with 8 lanes and 16 registers (AVX2: two vectors per block); scalable
+  // SVE/RVV vectors (SVE at 512 bits has 16 lanes too), NEON and SSE4 keep the row loop.
   // q4_0 and q8_0 panels serve every token count where the integer path runs.
   for (const int64_t target : testing_util::Targets()) {
     const bool scalable = (target & (HWY_SVE | HWY_SVE2 | HWY_RVV)) != 0;
-    const bool wide =
-        !scalable && TargetVectorBytes(target) == 64 && GemvVectorRegisters(target) == 32;
+    const int bytes = TargetVectorBytes(target), regs = GemvVectorRegisters(target);
+    const bool wide = !scalable && ((bytes == 64 && regs == 32) || (bytes == 32 && regs == 16));
     for (const int64_t m : {1, 2, 16}) {
       EXPECT_EQ(GemvReadsPanels(WeightFormat::kF32, m, target), wide) << TargetName(target);
       EXPECT_EQ(GemvReadsPanels(WeightFormat::kBF16, m, target), wide) << TargetName(target);
@@ -644,7 +645,7 @@ TEST(GemvModel, TrafficFollowsResidency) {
 
 // The model describes the loop of the target the kernel runs on (`kernels --isa`): q4_0 with
 // 16 tokens takes int8 dot products from panels on an AVX-512 VNNI target and f32 FMAs on the
-// dequantized row-major weights elsewhere, and f32 reads panels only on 16-lane targets.
+// dequantized row-major weights elsewhere, and f32 reads panels only on AVX-512 and AVX2.
 TEST(GemvModel, FollowsTheTargetItRunsOn) {
   const Shape shape = {{"m", 16}, {"n", 4096}, {"k", 4096}};
   const auto q4 = FindKernel("gemv_q4_0")->make(shape);
