@@ -149,8 +149,8 @@ size_t FfnScratchFloats(const FfnDims& dims, int64_t lanes) {
 // where both live. L1 counts the copy's loads and stores, the tiles' loads, their partial-sum
 // loads and stores per slice, and the stores and loads of the sums, the activation and h.
 //
-// On panels (FfnReadsPanels of the best target) the model is the GEMV's panel model
-// (GemvPanelModel, kernels/gemv.cc) with the same flops and compulsory bytes:
+// On panels (FfnReadsPanels of the target the model describes, ModelTarget) the model is the
+// GEMV's panel model (GemvPanelModel, kernels/gemv.cc) with the same flops and compulsory bytes:
 //   fused: one panel call over FfnPanelRows(n) rows (gate and up of each output) that writes
 //     the n columns of h from its epilogue: nothing else moves;
 //   unfused: one panel call per matrix (each working set holding the other matrix's panels
