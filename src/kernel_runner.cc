@@ -251,8 +251,7 @@ void RunKernels(const Machine& machine, const Topology& topo, const KernelRunOpt
   }
   const auto over = ResultsOverRoof(out);
   if (!over.empty()) {
-    out.notes.push_back(OverRoofNote(
-        over, "probe again (`roofprof run` re-measures the ceilings itself when this happens)"));
+    out.notes.push_back(OverRoofNote(over, options.over_roof_advice));
   }
   if (options.progress) options.progress("done", 1.0);
 }

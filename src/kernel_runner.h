@@ -29,6 +29,9 @@ struct KernelRunOptions {
   std::string baseline;  // "" or "openblas": also run the library's equivalent where it has one
   bool quick = false;    // shorter measurements
   bool verify = true;    // compare each result with the scalar reference once
+  // What the note on results that ran faster than their roof advises.
+  std::string over_roof_advice =
+      "probe again (`roofprof run` re-measures the ceilings itself when this happens)";
   std::function<void(const std::string& stage, double done)> progress;
 };
 

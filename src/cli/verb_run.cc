@@ -124,6 +124,10 @@ class RunVerb : public Verb {
     run.progress = [&](const std::string& s, double d) {
       progress->Update("recheck: kernels " + s, 0.5 + 0.5 * d);
     };
+    run.over_roof_advice =
+        "the ceilings were already re-measured once in this run: the machine's bandwidth moved "
+        "between the measurements (another tenant's traffic on a VM), so compare results "
+        "measured in the same minutes";
     KernelsFile again;
     RunKernels(merged, topo, run, &again);
     again.notes.push_back("kernels run a second time against the re-measured ceilings (" + what +

@@ -11,6 +11,7 @@
 #include "kernels/workload.h"
 #include "src/kernel_runner.h"
 #include "src/results.h"
+#include "src/topology.h"
 
 namespace roofprof {
 namespace {
@@ -251,6 +252,44 @@ TEST(DramShare, ScalesOnlyTheModelsDramBytes) {
   ApplyDramShare(m, 2, &big);
   EXPECT_DOUBLE_EQ(big.bytes[3], 512 * mib);
   EXPECT_TRUE(big.derivation.empty());
+}
+
+// RunKernels notes results past their roof with the caller's advice: `roofprof run` gives
+// other advice on its second pass (it has re-measured once already) than `roofprof kernels`.
+TEST(OverRoof, RunKernelsNotesThemWithTheCallersAdvice) {
+  Machine m;  // ceilings far below what any core reaches: every result passes its roof
+  m.caches = {{1, 32 * 1024, 1, "data", 0}, {2, 1 << 20, 1, "unified", 0}};
+  for (const char* p : {"fp32", "int8"}) {
+    ComputeCeiling c;
+    c.precision = p;
+    c.op = "fma";
+    c.threads = 1;
+    c.gflops = 1e-3;
+    m.compute.push_back(c);
+  }
+  for (const char* level : {"L1", "L2", "L3", "DRAM"}) {
+    BandwidthCeiling b;
+    b.level = level;
+    b.kernel = "load";
+    b.gbps = 1e-3;
+    b.bytes = 1 << 16;
+    m.bandwidth.push_back(b);
+  }
+  KernelRunOptions o;
+  o.jobs = {MakeJob("gemv_f32", {{"m", 1}, {"n", 32}, {"k", 64}})};
+  o.threads = 1;
+  o.quick = true;
+  o.over_roof_advice = "the caller's advice";
+  KernelsFile f;
+  RunKernels(m, DetectTopology(), o, &f);
+  ASSERT_EQ(f.results.size(), 1u);
+  EXPECT_GT(f.results[0].efficiency, kMaxPlausibleEfficiency);
+  bool noted = false;
+  for (const std::string& n : f.notes) {
+    noted |= n.find("ran faster than its roof") != std::string::npos &&
+             n.find("the caller's advice") != std::string::npos;
+  }
+  EXPECT_TRUE(noted);
 }
 
 TEST(OverRoof, FindsAndNamesResultsPastTheirRoof) {
