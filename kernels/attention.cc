@@ -76,7 +76,7 @@ constexpr int64_t kDecodeMaxTileRows = 512;
 int64_t RoundUp(int64_t n, int64_t multiple) { return (n + multiple - 1) / multiple * multiple; }
 size_t RoundUp16(size_t n) { return (n + 15) / 16 * 16; }
 
-// Blocking of the best target: the one the work models assume.
+// Blocking of the target the work models describe (ModelTarget).
 AttnBlocking ModelBlocking(const ModelContext& ctx) { return AttnTargetBlocking(ModelTarget(ctx)); }
 
 // Largest f32 vector length over the available targets: buffers are sized for it so any

@@ -12,7 +12,6 @@ namespace HWY_NAMESPACE {
 
 void FfnSwigluEntry(const FfnData& data) { ffn::FfnSwigluImpl(data); }
 int64_t FfnWeightRowsEntry() { return ffn::kWeightRows; }
-bool FfnUsesPanelsEntry() { return kPanelTarget; }
 
 }  // namespace HWY_NAMESPACE
 }  // namespace roofprof
@@ -40,7 +39,6 @@ namespace roofprof {
 
 HWY_EXPORT(FfnSwigluEntry);
 HWY_EXPORT(FfnWeightRowsEntry);
-HWY_EXPORT(FfnUsesPanelsEntry);
 
 void RunFfnSwiglu(int64_t target, const FfnData& data) {
   ROOFPROF_DISPATCH_FOR(FfnSwigluEntry, target)(data);
@@ -50,7 +48,8 @@ int64_t FfnTileWeightRows(int64_t target) {
   return ROOFPROF_DISPATCH_FOR(FfnWeightRowsEntry, target)();
 }
 
-bool FfnReadsPanels(int64_t target) { return ROOFPROF_DISPATCH_FOR(FfnUsesPanelsEntry, target)(); }
+// The FFN runs on panels exactly where the f32 GEMV does (for every m).
+bool FfnReadsPanels(int64_t target) { return GemvReadsPanels(WeightFormat::kF32, 1, target); }
 
 size_t FfnPanelFloats(const FfnDims& dims, bool fused) {
   return GemvPanelBytes(WeightFormat::kF32, FfnPanelRows(dims.n, fused), dims.k) / sizeof(float);
@@ -289,19 +288,11 @@ float InputValue(uint64_t index, uint64_t stream) {
   return static_cast<float>(static_cast<double>(z >> 40) * 0x1p-23 - 1.0);
 }
 
-// Whether a target here reads panels (then the workload keeps them beside the weights).
-bool AnyTargetReadsPanels() {
-  for (const int64_t t : AvailableTargets()) {
-    if (FfnReadsPanels(t)) return true;
-  }
-  return false;
-}
-
 // x, Wg, Wu, h (and G, U unfused), plus the panel sets when a target reads them.
 uint64_t BufferBytes(const FfnDims& d, bool fused) {
   const double m = static_cast<double>(d.m), n = static_cast<double>(d.n);
   const double k = static_cast<double>(d.k);
-  const double panels = AnyTargetReadsPanels()
+  const double panels = GemvAnyTargetReadsPanels(WeightFormat::kF32, d.m)
                             ? static_cast<double>(FfnPanelFloats(d, fused)) * (fused ? 1.0 : 2.0)
                             : 0.0;
   return static_cast<uint64_t>(4.0 * (m * k + 2.0 * n * k + (fused ? 1.0 : 3.0) * m * n + panels));
@@ -337,7 +328,7 @@ class FfnWorkload : public Workload {
     size_t ws_bytes = 0;
     for (const int64_t t : AvailableTargets()) {
       if (FfnReadsPanels(t)) ws_bytes = std::max(ws_bytes, FfnWorkspaceBytes(dims_, threads_, t));
-    }  // nonzero exactly when AnyTargetReadsPanels()
+    }  // nonzero exactly when GemvAnyTargetReadsPanels(kF32, m)
     float* panels_g = nullptr;
     float* panels_u = nullptr;
     if (ws_bytes != 0) {

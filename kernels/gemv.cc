@@ -74,16 +74,14 @@ namespace {
 
 int64_t RoundUp(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
 
-// Whether any target this machine can run reads panels for the call: only then do workloads
-// keep them.
-bool AnyTargetReadsPanels(WeightFormat f, int64_t m) {
+}  // namespace
+
+bool GemvAnyTargetReadsPanels(WeightFormat f, int64_t m) {
   for (const int64_t t : AvailableTargets()) {
     if (GemvReadsPanels(f, m, t)) return true;
   }
   return false;
 }
-
-}  // namespace
 
 GemvBlocking ChooseGemvBlocking(int64_t m, int64_t k, int vector_registers) {
   GemvBlocking b;
@@ -284,7 +282,7 @@ std::string Description(WeightFormat f) {
   return "";
 }
 
-// Blocking the best target runs; the work model describes that one.
+// Blocking of the target the work model describes (ModelTarget).
 GemvBlocking ModelBlocking(int64_t m, int64_t k, const ModelContext& ctx) {
   return ChooseGemvBlocking(m, k, GemvVectorRegisters(ModelTarget(ctx)));
 }
@@ -481,7 +479,7 @@ class GemvWorkload : public Workload {
     ws_ = AllocateAligned(ws_bytes);
     // The panel copy of W too, when a target here reads it for this m (GemvReadsPanels).
     void* panels = nullptr;
-    if (AnyTargetReadsPanels(f_, m_)) {
+    if (GemvAnyTargetReadsPanels(f_, m_)) {
       panels_ = AllocateAligned(GemvPanelBytes(f_, n_, k_));
       panels = panels_.get();
     }
@@ -576,7 +574,7 @@ std::unique_ptr<Workload> MakeGemv(WeightFormat f, const Shape& shape) {
                      std::to_string(k));
   }
   const double panels =
-      AnyTargetReadsPanels(f, m) ? static_cast<double>(GemvPanelBytes(f, n, k)) : 0.0;
+      GemvAnyTargetReadsPanels(f, m) ? static_cast<double>(GemvPanelBytes(f, n, k)) : 0.0;
   const double bytes = static_cast<double>(n) * RowBytes(f, static_cast<size_t>(k)) + panels +
                        4.0 * m * k * 2 + 4.0 * m * n;
   CheckFitsInMemory(static_cast<uint64_t>(bytes), name + " " + FormatShape(shape));

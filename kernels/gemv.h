@@ -143,10 +143,11 @@ constexpr int64_t GemvPanelChunkWeights(int64_t groups, int64_t k) {
   return groups == 1 ? k : kGemvPanelKChunk;
 }
 // 16-row blocks per panel tile for T tokens, with V vectors per block (16 f32 lanes: 1; 8: 2):
-// J V T accumulators + J V W vectors + 1 broadcast + 1 zero (the laundering Or) fit the
-// registers. 32 registers, V = 1: J = 4 up to 4 tokens (at most 22 live), 3 from 5 to 8 (at
-// most 29). 16 registers, V = 2 (AVX2, at most 4 tokens per group): J = 2 up to 2 tokens (at
-// most 14), else 1 (at most 12). Every W vector feeds T FMAs, every broadcast J V.
+// J V T accumulators + J V W vectors + 1 broadcast fit the registers (one more for Launder's
+// zero where Launder is an Or). 32 registers, V = 1: J = 4 up to 4 tokens (at most 21 live), 3
+// from 5 to 8 (at most 28). 16 registers, V = 2 (AVX2, at most 4 tokens per group): J = 2 up
+// to 2 tokens (at most 13), else 1 (at most 11). Every W vector feeds T FMAs, every broadcast
+// J V.
 constexpr int64_t GemvPanelBlocks(int64_t tokens, int vector_registers) {
   if (vector_registers >= 32) return tokens <= 4 ? 4 : 3;
   return tokens <= 2 ? 2 : 1;
@@ -203,9 +204,13 @@ void PackGemvPanels(WeightFormat f, const void* w, int64_t n, int64_t k, int64_t
 void PackF32PanelRows(const std::function<const float*(int64_t)>& row, int64_t k,
                       int64_t block_begin, int64_t block_end, float* panels);
 // Whether Highway target `target` runs an m-token call of format f from panels when the call
-// has them: f32 and bf16 on targets with 16 f32 lanes and 32 registers, q4_0 and q8_0 where
-// the call takes int8 dot products (GemvIntegerDot); the others read the row-major W.
+// has them: f32 and bf16 on AVX-512 (16 f32 lanes, 32 registers) and AVX2 (8 lanes, 16
+// registers), q4_0 and q8_0 where the call takes int8 dot products (GemvIntegerDot); the others
+// read the row-major W.
 bool GemvReadsPanels(WeightFormat f, int64_t m, int64_t target);
+// Whether any target this machine can run reads panels for such a call: only then do workloads
+// keep them.
+bool GemvAnyTargetReadsPanels(WeightFormat f, int64_t m);
 // Whether Gemv on Highway target `target` runs an m-token call of format f with int8 dot
 // products (q4_0 and q8_0, targets with AVX-512 VNNI: AVX3_DL): from integer panels when the
 // call has them (any m; the workloads always give them), else one token from the GGUF rows
