@@ -601,7 +601,7 @@ class AttnDecodeWorkload : public Workload {
                               bh / dims_.heads, bh % dims_.heads);
       for (int64_t i = 0; i < dims_.head_dim; ++i) {
         const double err = std::fabs(out[bh * dims_.head_dim + i] - ref.value[i]);
-        worst = std::max(worst, err / ref.tolerance[static_cast<size_t>(i)]);
+        worst = WorseError(worst, err / ref.tolerance[static_cast<size_t>(i)]);
       }
     }
     return worst;
@@ -748,7 +748,7 @@ class AttnPrefillWorkload : public Workload {
         for (int64_t c = 0; c < dims_.head_dim; ++c) {
           const double err =
               std::fabs(out[(h * dims_.tokens + i) * dims_.head_dim + c] - ref.value[c]);
-          worst = std::max(worst, err / ref.tolerance[static_cast<size_t>(c)]);
+          worst = WorseError(worst, err / ref.tolerance[static_cast<size_t>(c)]);
         }
       }
     }

@@ -428,7 +428,7 @@ class FfnWorkload : public Workload {
       const FfnReference ref = FfnSwigluReference(dims_, reinterpret_cast<const float*>(x_.get()),
                                                   reinterpret_cast<const float*>(wg_.get()),
                                                   reinterpret_cast<const float*>(wu_.get()), i, j);
-      worst = std::max(worst, std::fabs(h[idx] - ref.value) / ref.tolerance);
+      worst = WorseError(worst, std::fabs(h[idx] - ref.value) / ref.tolerance);
     }
     return worst;
   }

@@ -459,8 +459,8 @@ class GemmWorkload : public Workload {
       const double ref = ReferenceDot(a + p[0] * k_, w + p[1] * k_, k_, &abs_sum);
       const double got = static_cast<double>(c[p[0] * n_ + p[1]]);
       const double err = std::fabs(got - ref);
-      worst = std::max(worst, std::isfinite(err) ? err / DotBound(k_, abs_sum)
-                                                 : std::numeric_limits<double>::infinity());
+      worst = WorseError(worst, std::isfinite(err) ? err / DotBound(k_, abs_sum)
+                                                   : std::numeric_limits<double>::infinity());
     }
     return worst;
   }

@@ -545,7 +545,7 @@ class GemvWorkload : public Workload {
         // bound as the tests' DotTolerance.
         const double tol =
             2.0 * static_cast<double>(k_) * 0x1p-24 * sum_abs + std::numeric_limits<double>::min();
-        worst = std::max(worst, std::fabs(call_.c[t * n_ + r] - want) / tol);
+        worst = WorseError(worst, std::fabs(call_.c[t * n_ + r] - want) / tol);
       }
     }
     return worst;

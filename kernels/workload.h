@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -61,6 +62,13 @@ class Workload {
   // One line for tables: what the kernel stands for ("decode GEMV, f32 weights").
   virtual std::string description() const = 0;
 };
+
+// The larger of two |error| / tolerance ratios for Verify(), where NaN counts as the worst
+// possible (std::max passes over a NaN, and a kernel writing NaN must fail its check).
+inline double WorseError(double worst, double err) {
+  if (!(err <= worst)) return err == err ? err : std::numeric_limits<double>::infinity();
+  return worst;
+}
 
 struct KernelInfo {
   std::string name;

@@ -126,7 +126,7 @@ struct DecodeBuffers {
           const double got = data.out[(b * dims.heads + h) * dims.head_dim + i];
           const double tol = ref.tolerance[static_cast<size_t>(i)];
           EXPECT_GT(tol, 0.0);
-          worst = std::max(worst, std::fabs(got - ref.value[static_cast<size_t>(i)]) / tol);
+          worst = WorseError(worst, std::fabs(got - ref.value[static_cast<size_t>(i)]) / tol);
         }
       }
     }
@@ -312,6 +312,20 @@ TEST(AttnDecode, DetectsAWrongOutput) {
   EXPECT_GT(buf.WorstError(), 1.0);
 }
 
+TEST(AttnDecode, DetectsANaNOutput) {
+  // NaN compares false against every tolerance; the check must still fail it.
+  EXPECT_EQ(WorseError(0.5, std::numeric_limits<double>::quiet_NaN()),
+            std::numeric_limits<double>::infinity());
+  EXPECT_EQ(WorseError(0.5, 0.25), 0.5);
+  EXPECT_EQ(WorseError(0.5, 2.0), 2.0);
+  const AttnDecodeDims d = Decode(1, 4, 2, 8, 40, 16);
+  DecodeBuffers buf(d, 1, 0);
+  RunAttnDecode(BestTarget(), buf.data);
+  ASSERT_LE(buf.WorstError(), 1.0);
+  buf.data.out[2 * 8 + 1] = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_GT(buf.WorstError(), 1.0);
+}
+
 TEST(AttnDecode, CompulsoryBytesMatchInstrumentedReference) {
   for (const int bits : {32, 16}) {
     const AttnDecodeDims d = Decode(2, 6, 3, 5, 9, bits);
@@ -405,8 +419,8 @@ struct PrefillBuffers {
         const AttnReferenceRow ref = AttnPrefillReference(dims, data.q, data.k, data.v, h, i);
         for (int64_t c = 0; c < dims.head_dim; ++c) {
           const double got = data.out[(h * dims.tokens + i) * dims.head_dim + c];
-          worst = std::max(worst, std::fabs(got - ref.value[static_cast<size_t>(c)]) /
-                                      ref.tolerance[static_cast<size_t>(c)]);
+          worst = WorseError(worst, std::fabs(got - ref.value[static_cast<size_t>(c)]) /
+                                        ref.tolerance[static_cast<size_t>(c)]);
         }
       }
     }
@@ -519,7 +533,7 @@ TEST(AttnPrefill, Exp2WithinOneUlpOnEveryTarget) {
       double worst = 0;
       for (size_t i = 0; i < std::min(n, in_range); ++i) {
         const double exact = std::exp2(static_cast<double>(x[i]));
-        worst = std::max(worst, std::fabs(y[i] - exact) / exact);
+        worst = WorseError(worst, std::fabs(y[i] - exact) / exact);
       }
       EXPECT_LE(worst, 0x1p-23) << TargetName(target) << " n " << n;
       for (size_t i = in_range; i < n; ++i) {

@@ -89,7 +89,7 @@ struct FfnBuffers {
         const FfnReference ref = FfnSwigluReference(dims, data.x, data.wg, data.wu, i, j);
         const double got = data.h[i * dims.n + j];
         EXPECT_TRUE(std::isfinite(got));
-        worst = std::max(worst, std::fabs(got - ref.value) / ref.tolerance);
+        worst = WorseError(worst, std::fabs(got - ref.value) / ref.tolerance);
       }
     }
     return worst;

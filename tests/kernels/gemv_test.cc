@@ -100,7 +100,7 @@ class Problem {
       double sum_abs = 0;
       const double want = GemvReference(call_, off / ldc_, off % ldc_, &sum_abs);
       const double err = std::fabs(static_cast<double>(cbuf[i]) - want);
-      worst = std::max(worst, err / DotTolerance(call_.k, sum_abs, kEpsF32));
+      worst = WorseError(worst, err / DotTolerance(call_.k, sum_abs, kEpsF32));
     }
     return worst;
   }
