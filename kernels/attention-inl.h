@@ -29,6 +29,9 @@ namespace hn = hwy::HWY_NAMESPACE;
 
 using DF = hn::ScalableTag<float>;
 using VF = hn::Vec<DF>;
+// Decode scores: a vector holds one dimension of up to a key block's rows.
+using DK = hn::CappedTag<float, static_cast<size_t>(kDecodeKeyBlock)>;
+using VK = hn::Vec<DK>;
 
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 // Decode PV accumulation: query heads per pass over a V tile (kPvHeadsF32/F16) and vectors
@@ -62,28 +65,6 @@ constexpr int PvHeads() {
 constexpr size_t PvVecs(int heads) {
   return std::min(kMaxPvVecs, static_cast<size_t>(kPvAccumulators / heads));
 }
-// K rows per step of the decode scores, by KV element size. f16: 4 rows x 4 heads = 16
-// accumulators + 4 K vectors + 4 query vectors = 24 of 32 registers (2 x 4 = 8 + 2 + 4 = 14
-// of 16 on SSE4/AVX2); each K vector feeds 4 FMAs and each query vector 4 (2). f32: one row
-// at a time, so K is read front to back. Steps over 4 rows load lines 512 B apart in turn,
-// an order the hardware prefetchers follow badly: on a Zen 4 guest a bare read of K in that
-// order moved 10.4 GB/s on 1 thread against 29-33 GB/s front to back. The kernel (GQA 32/8,
-// head_dim 128, batch 8, ctx 8192, interleaved best of 3): f32 on 1 thread 19.5 ms one row
-// at a time against 35.5 ms in 4-row steps, on 2 threads 11.3 against 18.0; AVX2 1 thread
-// 48.5 against 59.2; MHA (batch 8, ctx 4096, 2 threads) 27.1 against 40.7. The price is paid
-// in L2, where the query vectors come from L1 once per row: 6% more time at group 4 (0.0259
-// against 0.0244 ms), 14% at group 2. f16 (rows of 256 B) went the other way, 17.6 ms
-// against 14.4 on 1 thread, and keeps its 4 rows.
-#if HWY_TARGET == HWY_SSSE3 || HWY_TARGET == HWY_SSE4 || HWY_TARGET == HWY_AVX2
-constexpr size_t kScoreRowsF16 = 2;
-#else
-constexpr size_t kScoreRowsF16 = 4;
-#endif
-constexpr size_t kScoreRowsF32 = 1;
-template <class Kv>
-constexpr size_t ScoreRows() {
-  return sizeof(typename Kv::T) == 4 ? kScoreRowsF32 : kScoreRowsF16;
-}
 // Prefetch granularity: the cache line of every current x86 and Arm server core.
 constexpr size_t kCacheLine = 64;
 
@@ -101,7 +82,10 @@ constexpr size_t kMicroVecs = 4;
 struct KvF32 {
   using T = float;
   static constexpr bool kVectorLoad = true;
-  static HWY_INLINE VF Load(DF d, const float* HWY_RESTRICT p) { return hn::LoadU(d, p); }
+  template <class D>
+  static HWY_INLINE hn::Vec<D> Load(D d, const float* HWY_RESTRICT p) {
+    return hn::LoadU(d, p);
+  }
   static HWY_INLINE float Scalar(const float* p) { return *p; }
 };
 
@@ -109,8 +93,9 @@ struct KvF32 {
 struct KvF16 {
   using T = uint16_t;
   static constexpr bool kVectorLoad = true;
-  static HWY_INLINE VF Load(DF d, const uint16_t* HWY_RESTRICT p) {
-    const hn::Rebind<hwy::float16_t, DF> dh;
+  template <class D>
+  static HWY_INLINE hn::Vec<D> Load(D d, const uint16_t* HWY_RESTRICT p) {
+    const hn::Rebind<hwy::float16_t, D> dh;
     return hn::PromoteTo(d, hn::LoadU(dh, reinterpret_cast<const hwy::float16_t*>(p)));
   }
   static HWY_INLINE float Scalar(const uint16_t* p) { return F16ToF32(*p); }
@@ -157,13 +142,14 @@ inline float SoftmaxExp2Scale(int64_t head_dim) {
 
 // Scratch layout of one decode thread (floats, each part 64-byte aligned).
 struct DecodeScratch {
-  float* qs;      // [group][D] queries scaled by 1/sqrt(D)
-  float* acc;     // [group][D] unnormalised output
-  float* m;       // [group] running max of the scores
-  float* l;       // [group] running sum of exp(score - max)
-  float* scores;  // [tile_rows][kDecodeGroupBlock] scores, then weights, of one head block
-  float* ktile;   // [tile_rows][D] f32 copy of a K tile (scalar f16 path)
-  float* vtile;   // [tile_rows][D]
+  float* qs;            // [group][D] queries scaled by 1/sqrt(D)
+  float* acc;           // [group][D] unnormalised output
+  float* m;             // [group] running max of the scores
+  float* l;             // [group] running sum of exp(score - max)
+  float* scores;        // [kDecodeGroupBlock][tile_rows] scores, then weights, of one head block
+  float* ktile;         // f32 copy of a K tile (scalar f16 path), laid out as the cache
+  float* vtile;         // [tile_rows][D]
+  size_t score_stride;  // tile_rows: floats from one head's scores to the next's
 };
 
 inline size_t RoundUp16(size_t n) { return (n + 15) / 16 * 16; }
@@ -181,175 +167,171 @@ inline DecodeScratch CarveDecodeScratch(const AttnDecodeDims& dims, float* base)
   s.scores = s.l + RoundUp16(g);
   s.ktile = s.scores + RoundUp16(static_cast<size_t>(kDecodeGroupBlock) * rows);
   s.vtile = s.ktile + RoundUp16(tile);
+  s.score_stride = rows;
   return s;
 }
 
-#if HWY_TARGET != HWY_SCALAR
-// Each 128-bit block of the result holds the sums of that block's lanes of v0, v1, v2, v3, in
-// that order: two interleave-add steps (~9 instructions for four vectors, where one
-// SumOfLanes per vector costs a full shuffle-and-add tree each, ~9 instructions on AVX-512).
-HWY_INLINE VF BlockSums4(DF d, VF v0, VF v1, VF v2, VF v3) {
-  const hn::Repartition<uint64_t, DF> d64;
-  // Per block: (v0[0]+v0[2], v1[0]+v1[2], v0[1]+v0[3], v1[1]+v1[3]), likewise v2, v3.
-  const VF s01 = hn::Add(hn::InterleaveLower(d, v0, v1), hn::InterleaveUpper(d, v0, v1));
-  const VF s23 = hn::Add(hn::InterleaveLower(d, v2, v3), hn::InterleaveUpper(d, v2, v3));
-  const auto w01 = hn::BitCast(d64, s01);
-  const auto w23 = hn::BitCast(d64, s23);
-  return hn::Add(hn::BitCast(d, hn::InterleaveLower(d64, w01, w23)),
-                 hn::BitCast(d, hn::InterleaveUpper(d64, w01, w23)));
-}
-#endif
-
-// out[i] = sum of the lanes of v_i, i = 0..3: the horizontal sums each decode score needs
-// (row-major K puts head_dim along the lanes). BlockSums4, then the blocks are added as
-// 4-lane vectors: ~4 instructions per score. Needs whole 128-bit blocks (and a bounded vector
-// length for the block buffer): other targets reduce one vector at a time.
-HWY_INLINE void SumOfLanes4(DF d, VF v0, VF v1, VF v2, VF v3, float* HWY_RESTRICT out) {
-#if HWY_TARGET != HWY_SCALAR && HWY_MAX_BYTES <= 256
-  if (hn::Lanes(d) >= 4) {
-    HWY_ALIGN float blocks[HWY_MAX_BYTES / sizeof(float)];
-    hn::Store(BlockSums4(d, v0, v1, v2, v3), d, blocks);
-    const hn::CappedTag<float, 4> d4;
-    auto total = hn::Load(d4, blocks);
-    for (size_t b = 4; b < hn::Lanes(d); b += 4) total = hn::Add(total, hn::Load(d4, blocks + b));
-    hn::StoreU(total, d4, out);
-    return;
-  }
-#endif
-  out[0] = hn::GetLane(hn::SumOfLanes(d, v0));
-  out[1] = hn::GetLane(hn::SumOfLanes(d, v1));
-  out[2] = hn::GetLane(hn::SumOfLanes(d, v2));
-  out[3] = hn::GetLane(hn::SumOfLanes(d, v3));
-}
-
-// Targets whose vector holds exactly kScoreRows 128-bit blocks: the 4 x kScoreRows score
-// sums of one DecodeScores step then leave the registers as a single vector in [row][head]
-// order, with block shuffles instead of a trip through memory (AVX-512: 16 sums in ~47
-// instructions, against ~100 with SumOfLanes4 and the scalar copies).
-#undef RP_DECODE_ROW_SUMS
-#if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL || HWY_TARGET == HWY_AVX2
-#define RP_DECODE_ROW_SUMS 1
-// u_r: BlockSums4 of row r's four heads. Result block r: the sum over u_r's blocks.
-HWY_INLINE VF RowSums(DF d, VF u0, VF u1, VF u2, VF u3) {
-#if HWY_TARGET == HWY_AVX2
-  (void)u2;
-  (void)u3;
-  return hn::Add(hn::ConcatLowerLower(d, u1, u0), hn::ConcatUpperUpper(d, u1, u0));
+// Decode prefetches the next tile while it works on this one, spread over the work: each
+// step over a key block's dimensions asks for the same bytes of the next tile's block, and the
+// last PV pass over each V row for the next tile's row. Only where that measured faster: the
+// 16-register targets walk a V tile in 8 column passes (AVX2; SSE4 more) and lean on it, with
+// the hint that leaves L1 and L2 alone (PrefetchToL3); AVX-512 (2 passes) ran fastest with
+// the hardware prefetchers alone. Zen 4 guest, GQA 32/8, batch 4, ctx 8192 (134 MB), 1 thread,
+// best of 3, ms with no prefetch / PrefetchToL3 / PrefetchToL2: --isa AVX2 f16 11.9 / 7.6 /
+// 8.5, f32 31.0 / 11.9 / 12.3; AVX3_DL f16 6.0 / 6.9 / 6.4, f32 11.5 / 13.7 / 14.3; --isa SSE4
+// f32 36.9 / 21.1. On 2 threads AVX3_DL measured level within this guest's
+// bandwidth swings. Other targets have no measurements and no prefetch.
+#if HWY_TARGET == HWY_SSSE3 || HWY_TARGET == HWY_SSE4 || HWY_TARGET == HWY_AVX2
+constexpr bool kDecodePrefetch = true;
 #else
-  // Blocks (u0 b0+b1, u1 b0+b1, u0 b2+b3, u1 b2+b3), likewise u2, u3; then the halves.
-  const VF c01 =
-      hn::Add(hn::OddEvenBlocks(u1, u0), hn::SwapAdjacentBlocks(hn::OddEvenBlocks(u0, u1)));
-  const VF c23 =
-      hn::Add(hn::OddEvenBlocks(u3, u2), hn::SwapAdjacentBlocks(hn::OddEvenBlocks(u2, u3)));
-  return hn::Add(hn::ConcatLowerLower(d, c23, c01), hn::ConcatUpperUpper(d, c23, c01));
+constexpr bool kDecodePrefetch = false;
 #endif
-}
-#else
-#define RP_DECODE_ROW_SUMS 0
-#endif
-
-// Prefetches `bytes` from p into L2, a line at a time. Decode spreads its prefetches over the
-// work: each K row of a tile prefetches the same row of the next tile, and the last PV pass
-// over each V row the next tile's row. Issuing both for the next tile in a burst from the
-// score loop instead (2 threads, ctx 8192, interleaved best of 5-6): f16 at batch 4 3.25 vs
-// 2.71 ms; f32 at batch 8 12.5 vs 13.2 ms and at batch 2 3.00 vs 3.03 ms; the same in cache.
-// Into L2 rather than L1: with 4 KiB tiles on a Zen 4 guest (batch 8, ctx 8192, 2 threads,
-// interleaved best of 3) f32 20.9 ms into L2 against 26.1 into L1, f16 7.2 against 8.7; no
-// prefetch at all measured level with L2 (19.6 / 7.0 ms in that set, 20.6 / 20.1 in another).
 template <class T>
 HWY_INLINE void PrefetchBytes(const T* p, size_t bytes) {
-  const char* c = reinterpret_cast<const char*>(p);
-  for (size_t off = 0; off < bytes; off += kCacheLine) PrefetchToL2(c + off);
+  if constexpr (kDecodePrefetch) {
+    const char* c = reinterpret_cast<const char*>(p);
+    for (size_t off = 0; off < bytes; off += kCacheLine) PrefetchToL3(c + off);
+  } else {
+    (void)p;
+    (void)bytes;
+  }
 }
 
-// Accumulators of DecodeScores, row r and head g.
+// Vectors of a key block's rows that one decode score step holds per head (kScoreRowVecs):
+// with 16 registers and 8 or 4 lanes a step covers 16 (8) rows in two vectors, 4 heads x 2 =
+// 8 accumulators, instead of one vector and two dimensions. Zen 4 guest, GQA 32/8, 1 thread,
+// best of 3, two vectors against one: --isa AVX2 batch 4 ctx 8192 f16 6.41 against 7.08 ms,
+// f32 15.0 against 16.0; in L2/L3 (batch 1, ctx 1024 f32 / 2048 f16) 0.198 against 0.222 and
+// 0.390 against 0.417; --isa SSE4 f32 17.5 against 21.7 (DRAM), 0.510 against 0.598 (cache).
+#if HWY_TARGET == HWY_SSSE3 || HWY_TARGET == HWY_SSE4 || HWY_TARGET == HWY_AVX2 || \
+    HWY_TARGET == HWY_EMU128
+constexpr size_t kScoreRowVecs = 2;
+#elif HWY_TARGET == HWY_NEON
+constexpr size_t kScoreRowVecs = 4;
+#else
+constexpr size_t kScoreRowVecs = 1;
+#endif
+
+// Accumulators of DecodeBlockScores, head g and slot j (row vector j % kScoreRowVecs,
+// dimension phase j / kScoreRowVecs).
 // clang-format off
 #define RP_SC_ACC(M) \
   M(0, 0) M(0, 1) M(0, 2) M(0, 3) M(1, 0) M(1, 1) M(1, 2) M(1, 3) \
   M(2, 0) M(2, 1) M(2, 2) M(2, 3) M(3, 0) M(3, 1) M(3, 2) M(3, 3)
+#define RP_SC_SLOT(M) M(0) M(1) M(2) M(3)
 // clang-format on
-#define RP_SC_DECL(r, g) VF a##r##g = hn::Zero(d);
-#define RP_SC_FMA(r, g) \
-  if constexpr ((r) < kScoreRows && (g) < kG) a##r##g = hn::MulAdd(x##g, k##r, a##r##g);
+#define RP_SC_DECL(g, j) VK a##g##j = hn::Zero(dk);
+#define RP_SC_LOAD(j)                                                                     \
+  VK x##j = hn::Zero(dk);                                                                 \
+  if constexpr ((j) < kSlots) {                                                           \
+    x##j = Kv::Load(dk, kr + ((j) / kScoreRowVecs) * kB + ((j) % kScoreRowVecs) * lanes); \
+  }
+#define RP_SC_FMA(g, j)                                                                 \
+  if constexpr ((g) < kG && (j) < kSlots) {                                             \
+    a##g##j = hn::MulAdd(hn::Set(dk, q##g##p[i + (j) / kScoreRowVecs]), x##j, a##g##j); \
+  }
+// The tail's loads and multiply-adds: one dimension, the slots of phase 0.
+#define RP_SC_TAIL_LOAD(j) \
+  VK y##j = hn::Zero(dk);  \
+  if constexpr ((j) < kScoreRowVecs) y##j = Kv::Load(dk, kr + (j)*lanes);
+#define RP_SC_TAIL_FMA(g, j)                                      \
+  if constexpr ((g) < kG && (j) < kScoreRowVecs) {                \
+    a##g##j = hn::MulAdd(hn::Set(dk, q##g##p[i]), y##j, a##g##j); \
+  }
+// Row vector r of head g (slot r, its phases folded in), stored at row offset r.
+#define RP_SC_STORE(g, r)                                 \
+  if constexpr ((g) < kG && (r) < kScoreRowVecs) {        \
+    hn::StoreU(a##g##r, dk, p + (g)*ps + j0 + (r)*lanes); \
+  }
 
-// p[t * kG + g] = qs_g . K_t for kG query heads and nt rows (the [row][head] layout puts each
-// reduction's four sums side by side). Each K vector is loaded (and widened) once for all kG
-// heads and each query vector once for kScoreRows rows. Rows t < pf_rows also prefetch row t
-// of the next K tile (pf_k).
+// p[g * ps + t] = qs_g . K_t for kG query heads and the kDecodeKeyBlock rows of one key
+// block kb ([head_dim][kDecodeKeyBlock]). A step loads (and widens) kScoreRowVecs vectors of
+// rows for each of kPhases dimensions, and each vector feeds one multiply-add per head with
+// the query element broadcast; the scores leave the accumulators as vectors of rows, with no
+// sum across lanes. The phases keep kG x kSlots = 8 multiply-add chains in flight (16 with
+// NEON's row vectors; 4 for one head elsewhere). With pf, the step also prefetches the same
+// dimensions of the next tile's block.
 template <class Kv, int kG>
-HWY_INLINE void DecodeScores(DF d, const float* HWY_RESTRICT qs, size_t dim,
-                             const typename Kv::T* HWY_RESTRICT k, size_t nt, float* HWY_RESTRICT p,
-                             const typename Kv::T* pf_k, size_t pf_rows) {
-  constexpr size_t kScoreRows = ScoreRows<Kv>();
-  const size_t lanes = hn::Lanes(d);
-  const size_t row_bytes = dim * sizeof(typename Kv::T);
+HWY_INLINE void DecodeBlockScores(const float* HWY_RESTRICT qs, size_t dim,
+                                  const typename Kv::T* HWY_RESTRICT kb, float* HWY_RESTRICT p,
+                                  size_t ps, const typename Kv::T* pf) {
+  constexpr size_t kB = static_cast<size_t>(kDecodeKeyBlock);
+  constexpr size_t kWant = kG >= 4 ? 2 : 4;  // slots per head
+  constexpr size_t kPhases = kWant > kScoreRowVecs ? kWant / kScoreRowVecs : 1;
+  constexpr size_t kSlots = kPhases * kScoreRowVecs;
+  static_assert(kSlots <= 4, "four accumulator slots per head");
+  static_assert(kScoreRowVecs * hn::MaxLanes(DK()) <= kB, "a step stays within a key block");
+  const DK dk;
+  const size_t lanes = hn::Lanes(dk);
+  const size_t step_rows = kScoreRowVecs * lanes;
   const float* q0p = qs;
   const float* q1p = kG > 1 ? qs + dim : qs;
   const float* q2p = kG > 2 ? qs + 2 * dim : qs;
   const float* q3p = kG > 3 ? qs + 3 * dim : qs;
-  for (size_t t = 0; t < nt; t += kScoreRows) {
-    const size_t rows = std::min(kScoreRows, nt - t);  // short last step repeats its last row
-    for (size_t r = t; r < t + rows && r < pf_rows; ++r) PrefetchBytes(pf_k + r * dim, row_bytes);
-    const typename Kv::T* k0p = k + t * dim;
-    const typename Kv::T* k1p = rows > 1 ? k0p + dim : k0p;
-    const typename Kv::T* k2p = rows > 2 ? k0p + 2 * dim : k1p;
-    const typename Kv::T* k3p = rows > 3 ? k0p + 3 * dim : k2p;
+  for (size_t j0 = 0; j0 < kB; j0 += step_rows) {
     RP_SC_ACC(RP_SC_DECL)
     size_t i = 0;
-    for (; i + lanes <= dim; i += lanes) {
-      const VF k0 = Kv::Load(d, k0p + i);
-      VF k1 = k0, k2 = k0, k3 = k0;
-      if constexpr (kScoreRows > 1) k1 = Kv::Load(d, k1p + i);
-      if constexpr (kScoreRows > 2) k2 = Kv::Load(d, k2p + i);
-      if constexpr (kScoreRows > 3) k3 = Kv::Load(d, k3p + i);
-      const VF x0 = hn::LoadU(d, q0p + i);
-      const VF x1 = hn::LoadU(d, q1p + i);
-      const VF x2 = hn::LoadU(d, q2p + i);
-      const VF x3 = hn::LoadU(d, q3p + i);
+    for (; i + kPhases <= dim; i += kPhases) {
+      if (pf != nullptr && j0 == 0) {
+        PrefetchBytes(pf + i * kB, kPhases * kB * sizeof(typename Kv::T));
+      }
+      const typename Kv::T* kr = kb + i * kB + j0;
+      RP_SC_SLOT(RP_SC_LOAD)
       RP_SC_ACC(RP_SC_FMA)
     }
-#if RP_DECODE_ROW_SUMS
-    if (kG == 4 && i == dim && hn::Lanes(d) == 4 * kScoreRows) {
-      const VF u0 = BlockSums4(d, a00, a01, a02, a03);
-      const VF u1 = BlockSums4(d, a10, a11, a12, a13);
-      VF u2 = u0, u3 = u1;
-      if constexpr (kScoreRows > 2) {
-        u2 = BlockSums4(d, a20, a21, a22, a23);
-        u3 = BlockSums4(d, a30, a31, a32, a33);
-      }
-      // The score buffer has room for a whole step past a short last one (attention.cc).
-      hn::StoreU(RowSums(d, u0, u1, u2, u3), d, p + t * kG);
-      continue;
+    for (; i < dim; ++i) {  // head_dim not a multiple of the phases: slots of phase 0
+      if (pf != nullptr && j0 == 0) PrefetchBytes(pf + i * kB, kB * sizeof(typename Kv::T));
+      const typename Kv::T* kr = kb + i * kB + j0;
+      RP_SC_SLOT(RP_SC_TAIL_LOAD)
+      RP_SC_ACC(RP_SC_TAIL_FMA)
     }
-#endif
-    // sums[r * kG + g]: head g's score for row t + r.
-    float sums[16];
-    if constexpr (kG == 4) {
-      SumOfLanes4(d, a00, a01, a02, a03, sums);
-      if constexpr (kScoreRows > 1) SumOfLanes4(d, a10, a11, a12, a13, sums + 4);
-      if constexpr (kScoreRows > 2) SumOfLanes4(d, a20, a21, a22, a23, sums + 8);
-      if constexpr (kScoreRows > 3) SumOfLanes4(d, a30, a31, a32, a33, sums + 12);
-    } else if constexpr (kG == 2) {
-      SumOfLanes4(d, a00, a01, a10, a11, sums);
-      if constexpr (kScoreRows > 2) SumOfLanes4(d, a20, a21, a30, a31, sums + 4);
-    } else {
-      SumOfLanes4(d, a00, a10, a20, a30, sums);
+    // Slot j holds row vector j % kScoreRowVecs: fold the phases onto slots [0, kRowVecs).
+    if constexpr (kSlots == 4 && kScoreRowVecs == 1) {
+      a00 = hn::Add(hn::Add(a00, a01), hn::Add(a02, a03));
+      a10 = hn::Add(hn::Add(a10, a11), hn::Add(a12, a13));
+      a20 = hn::Add(hn::Add(a20, a21), hn::Add(a22, a23));
+      a30 = hn::Add(hn::Add(a30, a31), hn::Add(a32, a33));
+    } else if constexpr (kSlots == 4 && kScoreRowVecs == 2) {
+      a00 = hn::Add(a00, a02);
+      a01 = hn::Add(a01, a03);
+      a10 = hn::Add(a10, a12);
+      a11 = hn::Add(a11, a13);
+      a20 = hn::Add(a20, a22);
+      a21 = hn::Add(a21, a23);
+      a30 = hn::Add(a30, a32);
+      a31 = hn::Add(a31, a33);
+    } else if constexpr (kSlots == 2 && kScoreRowVecs == 1) {
+      a00 = hn::Add(a00, a01);
+      a10 = hn::Add(a10, a11);
+      a20 = hn::Add(a20, a21);
+      a30 = hn::Add(a30, a31);
     }
-    for (; i < dim; ++i) {  // head_dim not a multiple of the vector length
-      const float* q[4] = {q0p, q1p, q2p, q3p};
-      const typename Kv::T* kr[4] = {k0p, k1p, k2p, k3p};
-      for (size_t r = 0; r < kScoreRows; ++r) {
-        const float kf = Kv::Scalar(kr[r] + i);
-        for (int g = 0; g < kG; ++g) sums[r * kG + static_cast<size_t>(g)] += q[g][i] * kf;
-      }
-    }
-    for (size_t j = 0; j < rows * kG; ++j) p[t * kG + j] = sums[j];
+    RP_SC_ACC(RP_SC_STORE)
   }
 }
 
 #undef RP_SC_ACC
+#undef RP_SC_SLOT
 #undef RP_SC_DECL
+#undef RP_SC_LOAD
 #undef RP_SC_FMA
+#undef RP_SC_TAIL_LOAD
+#undef RP_SC_TAIL_FMA
+#undef RP_SC_STORE
+
+// Scores of a tile of nt rows (whole key blocks but the last; its padding rows are scored too,
+// and ignored): p[g * ps + t] for kG heads, ps >= nt rounded up to a key block. Rows of blocks
+// that start below pf_rows prefetch the same rows of the next K tile (pf_k).
+template <class Kv, int kG>
+HWY_INLINE void DecodeScores(const float* HWY_RESTRICT qs, size_t dim,
+                             const typename Kv::T* HWY_RESTRICT k, size_t nt, float* HWY_RESTRICT p,
+                             size_t ps, const typename Kv::T* pf_k, size_t pf_rows) {
+  constexpr size_t kB = static_cast<size_t>(kDecodeKeyBlock);
+  for (size_t t = 0; t < nt; t += kB) {
+    DecodeBlockScores<Kv, kG>(qs, dim, k + t * dim, p + t, ps,
+                              t < pf_rows ? pf_k + t * dim : nullptr);
+  }
+}
 
 // Accumulators of DecodeColumns, head g and vector c.
 // clang-format off
@@ -373,26 +355,29 @@ HWY_INLINE void DecodeScores(DF d, const float* HWY_RESTRICT qs, size_t dim,
 #define RP_DEC_STORE(g, c) \
   if constexpr ((g) < kH && (c) < kV) hn::StoreU(acc##g##c, d, o##g + (c)*lanes);
 
-// Columns [0, kV vectors) of acc_g = corr_g acc_g + sum_t p[t kG + g] V_t for kH of a
-// block's kG heads (p and corr at the pass's first head, o_g: the heads' accumulators at the
-// first column, v: V at the first column). The rescale by corr_g (the online softmax's
+// Columns [0, kV vectors) of acc_g = corr_g acc_g + sum_t p[g ps + t] V_t for kH heads (p
+// and corr at the pass's first head, o_g: the heads' accumulators at the first column, v: V
+// at the first column). The rescale by corr_g (the online softmax's
 // 2^(m_old - m_new)) rides on the accumulator loads. Each V vector is loaded (and widened)
 // once for the kH heads, each broadcast weight serves kV vectors. Rows t < pf_rows prefetch
 // the same columns of row t at pf.
-template <class Kv, int kH, int kV, int kG>
-HWY_INLINE void DecodeColumns(DF d, const float* HWY_RESTRICT p, const float* corr,
+template <class Kv, int kH, int kV>
+HWY_INLINE void DecodeColumns(DF d, const float* HWY_RESTRICT p, size_t ps, const float* corr,
                               const typename Kv::T* HWY_RESTRICT v, size_t nt, size_t dim,
                               float* o0, float* o1, float* o2, float* o3, const typename Kv::T* pf,
                               size_t pf_rows) {
   const size_t lanes = hn::Lanes(d);
   RP_DEC_ACC(RP_DEC_LOAD)
-  for (size_t t = 0; t < nt; ++t, v += dim, p += kG) {
+  const float* p1 = kH > 1 ? p + ps : p;
+  const float* p2 = kH > 2 ? p + 2 * ps : p;
+  const float* p3 = kH > 3 ? p + 3 * ps : p;
+  for (size_t t = 0; t < nt; ++t, v += dim) {
     if (t < pf_rows) PrefetchBytes(pf + t * dim, kV * lanes * sizeof(typename Kv::T));
     RP_DEC_VEC(RP_DEC_V)
-    const VF w0 = hn::Set(d, p[0]);
-    const VF w1 = hn::Set(d, p[kH > 1 ? 1 : 0]);
-    const VF w2 = hn::Set(d, p[kH > 2 ? 2 : 0]);
-    const VF w3 = hn::Set(d, p[kH > 3 ? 3 : 0]);
+    const VF w0 = hn::Set(d, p[t]);
+    const VF w1 = hn::Set(d, p1[t]);
+    const VF w2 = hn::Set(d, p2[t]);
+    const VF w3 = hn::Set(d, p3[t]);
     RP_DEC_ACC(RP_DEC_FMA)
   }
   RP_DEC_ACC(RP_DEC_STORE)
@@ -405,14 +390,14 @@ HWY_INLINE void DecodeColumns(DF d, const float* HWY_RESTRICT p, const float* co
 #undef RP_DEC_FMA
 #undef RP_DEC_STORE
 
-// acc_g = corr_g acc_g + sum_t p[t kG + g] V_t for kG heads, in passes of kH =
+// acc_g = corr_g acc_g + sum_t p[g ps + t] V_t for kG heads, in passes of kH =
 // min(PvHeads, kG) heads; per pass PvVecs(kH) vectors of head_dim at a time, then 4 (head_dim
 // 64 with 8-vector steps: f32 GQA 32/8 at batch 8, ctx 8192 took 7.3 ms against 9.9 in single
 // vectors), then single vectors, then a scalar tail. The last pass prefetches
 // rows [0, pf_rows) of the next V tile (pf_v), after the earlier passes have re-read this
 // tile from L1.
 template <class Kv, int kG>
-HWY_INLINE void DecodeAccumulate(DF d, const float* HWY_RESTRICT p, const float* corr,
+HWY_INLINE void DecodeAccumulate(DF d, const float* HWY_RESTRICT p, size_t ps, const float* corr,
                                  const typename Kv::T* HWY_RESTRICT v, size_t nt, size_t dim,
                                  float* HWY_RESTRICT acc, const typename Kv::T* pf_v,
                                  size_t pf_rows) {
@@ -424,23 +409,23 @@ HWY_INLINE void DecodeAccumulate(DF d, const float* HWY_RESTRICT p, const float*
     float* o1 = kH > 1 ? o0 + dim : o0;
     float* o2 = kH > 2 ? o0 + 2 * dim : o0;
     float* o3 = kH > 3 ? o0 + 3 * dim : o0;
-    const float* pg = p + g;
+    const float* pg = p + static_cast<size_t>(g) * ps;
     const float* cg = corr + g;
     const size_t pf = g + kH >= kG ? pf_rows : 0;
     size_t i = 0;
     for (; i + kV * lanes <= dim; i += kV * lanes) {
-      DecodeColumns<Kv, kH, kV, kG>(d, pg, cg, v + i, nt, dim, o0 + i, o1 + i, o2 + i, o3 + i,
-                                    pf ? pf_v + i : nullptr, pf);
+      DecodeColumns<Kv, kH, kV>(d, pg, ps, cg, v + i, nt, dim, o0 + i, o1 + i, o2 + i, o3 + i,
+                                pf ? pf_v + i : nullptr, pf);
     }
     if constexpr (kV > 4) {
       for (; i + 4 * lanes <= dim; i += 4 * lanes) {
-        DecodeColumns<Kv, kH, 4, kG>(d, pg, cg, v + i, nt, dim, o0 + i, o1 + i, o2 + i, o3 + i,
-                                     pf ? pf_v + i : nullptr, pf);
+        DecodeColumns<Kv, kH, 4>(d, pg, ps, cg, v + i, nt, dim, o0 + i, o1 + i, o2 + i, o3 + i,
+                                 pf ? pf_v + i : nullptr, pf);
       }
     }
     for (; i + lanes <= dim; i += lanes) {
-      DecodeColumns<Kv, kH, 1, kG>(d, pg, cg, v + i, nt, dim, o0 + i, o1 + i, o2 + i, o3 + i,
-                                   pf ? pf_v + i : nullptr, pf);
+      DecodeColumns<Kv, kH, 1>(d, pg, ps, cg, v + i, nt, dim, o0 + i, o1 + i, o2 + i, o3 + i,
+                               pf ? pf_v + i : nullptr, pf);
     }
     for (; i < dim; ++i) {  // head_dim not a multiple of the vector length
       float sum[4];
@@ -448,103 +433,58 @@ HWY_INLINE void DecodeAccumulate(DF d, const float* HWY_RESTRICT p, const float*
       const typename Kv::T* e = v + i;
       for (size_t t = 0; t < nt; ++t, e += dim) {
         const float x = Kv::Scalar(e);
-        for (int h = 0; h < kH; ++h) sum[h] += pg[t * kG + static_cast<size_t>(h)] * x;
+        for (int h = 0; h < kH; ++h) sum[h] += pg[static_cast<size_t>(h) * ps + t] * x;
       }
       for (int h = 0; h < kH; ++h) o0[static_cast<size_t>(h) * dim + i] = sum[h];
     }
   }
 }
 
-// Lanes of head g where lane j belongs to head j % kG (the decode scores' [row][head] layout).
+// Online softmax step over one tile for kG heads, scores in the [head][row] layout (head g's nt
+// scores at p + g * ps) and in log2 units (the queries carry c, see SoftmaxExp2Scale). Scores
+// become weights 2^(s - m) in place and each head's sum l moves. As in flash, the reference
+// max m of a head moves only when a score passes it by more than kSoftmaxSlack, so weights
+// stay below 2^kSoftmaxSlack and most tiles neither reduce the max across lanes nor rescale:
+// corr[g] = 2^(m_old - m_new), left for DecodeAccumulate, is then 1.
 template <int kG>
-HWY_INLINE hn::Mask<DF> HeadLanes(DF d, int g) {
-  const hn::RebindToUnsigned<DF> du;
-  const auto head = hn::And(hn::Iota(du, 0), hn::Set(du, static_cast<uint32_t>(kG - 1)));
-  return hn::RebindMask(d, hn::Eq(head, hn::Set(du, static_cast<uint32_t>(g))));
-}
-
-// Per-head sums of v whose lane j belongs to head j % kG: out[g] += sum. With whole 128-bit
-// blocks the blocks are added as 4-lane vectors first (kG divides 4); otherwise one masked
-// reduction per head.
-template <int kG>
-HWY_INLINE void AddHeadSums(DF d, VF v, float* HWY_RESTRICT out) {
-#if HWY_TARGET != HWY_SCALAR && HWY_MAX_BYTES <= 256
-  if (hn::Lanes(d) % 4 == 0) {
-    HWY_ALIGN float blocks[HWY_MAX_BYTES / sizeof(float)];
-    hn::Store(v, d, blocks);
-    float b[4] = {blocks[0], blocks[1], blocks[2], blocks[3]};
-    for (size_t i = 4; i < hn::Lanes(d); i += 4) {
-      for (size_t j = 0; j < 4; ++j) b[j] += blocks[i + j];
-    }
-    for (size_t j = 0; j < 4; ++j) out[j % kG] += b[j];
-    return;
-  }
-#endif
-  for (int g = 0; g < kG; ++g) {
-    out[g] += hn::GetLane(hn::SumOfLanes(d, hn::IfThenElseZero(HeadLanes<kG>(d, g), v)));
-  }
-}
-
-// Online softmax step over one tile for kG heads, scores in the [row][head] layout (nt kG
-// values; element j belongs to head j % kG) and in log2 units (the queries carry c, see
-// SoftmaxExp2Scale). Scores become weights 2^(s - m) in place and each head's sum l moves. As
-// in flash, the reference max m of a head moves only when a score passes it by more than
-// kSoftmaxSlack, so weights stay below 2^kSoftmaxSlack and most tiles neither reduce the max
-// across lanes nor rescale: corr[g] = 2^(m_old - m_new), left for DecodeAccumulate, is then 1.
-// Vector lanes map to heads by lane % kG (a vector starts at a multiple of its lane count,
-// which kG divides).
-template <int kG>
-HWY_INLINE void DecodeSoftmax(DF d, float* HWY_RESTRICT p, size_t nt, float* m, float* l,
+HWY_INLINE void DecodeSoftmax(DF d, float* HWY_RESTRICT p, size_t ps, size_t nt, float* m, float* l,
                               float* corr) {
   const size_t lanes = hn::Lanes(d);
-  const size_t n = nt * kG;
-  const size_t vec_end = lanes % kG == 0 ? n / lanes * lanes : 0;
-  const auto pattern = [&](const float* x) {  // lane j: x[j % kG]
-    VF v = hn::Set(d, x[0]);
-    for (int g = 1; g < kG; ++g) v = hn::IfThenElse(HeadLanes<kG>(d, g), hn::Set(d, x[g]), v);
-    return v;
-  };
-  float limit[4];
+  const size_t vec_end = nt / lanes * lanes;
   for (int g = 0; g < kG; ++g) {
+    float* HWY_RESTRICT pg = p + static_cast<size_t>(g) * ps;
     corr[g] = 1.0f;
-    limit[g] = m[g] + kSoftmaxSlack;
-  }
-  VF vmax = hn::Set(d, kNegInf);
-  for (size_t j = 0; j < vec_end; j += lanes) vmax = hn::Max(vmax, hn::LoadU(d, p + j));
-  bool rise = vec_end > 0 && !hn::AllFalse(d, hn::Gt(vmax, pattern(limit)));
-  for (size_t j = vec_end; j < n; ++j) rise |= p[j] > limit[j % kG];
-  if (rise) {
-    float m_new[4];
-    for (int g = 0; g < kG; ++g) {
-      m_new[g] = m[g];
-      if (vec_end > 0) {
-        const VF mine = hn::IfThenElse(HeadLanes<kG>(d, g), vmax, hn::Set(d, kNegInf));
-        m_new[g] = std::max(m_new[g], hn::GetLane(hn::MaxOfLanes(d, mine)));
-      }
-    }
-    for (size_t j = vec_end; j < n; ++j) m_new[j % kG] = std::max(m_new[j % kG], p[j]);
-    for (int g = 0; g < kG; ++g) {
-      corr[g] = m[g] == kNegInf ? 0.0f : std::exp2(m[g] - m_new[g]);
+    const float limit = m[g] + kSoftmaxSlack;
+    VF vmax = hn::Set(d, kNegInf);
+    for (size_t j = 0; j < vec_end; j += lanes) vmax = hn::Max(vmax, hn::LoadU(d, pg + j));
+    bool rise = vec_end > 0 && !hn::AllFalse(d, hn::Gt(vmax, hn::Set(d, limit)));
+    for (size_t j = vec_end; j < nt; ++j) rise |= pg[j] > limit;
+    if (rise) {
+      float m_new = m[g];
+      if (vec_end > 0) m_new = std::max(m_new, hn::GetLane(hn::MaxOfLanes(d, vmax)));
+      for (size_t j = vec_end; j < nt; ++j) m_new = std::max(m_new, pg[j]);
+      corr[g] = m[g] == kNegInf ? 0.0f : std::exp2(m[g] - m_new);
       l[g] *= corr[g];
-      m[g] = m_new[g];
+      m[g] = m_new;
     }
-  }
-  if (vec_end > 0) {
-    const VF vm = pattern(m);
-    VF vsum = hn::Zero(d);
-    for (size_t j = 0; j < vec_end; j += lanes) {
-      const VF e = Exp2Bounded(d, hn::Sub(hn::LoadU(d, p + j), vm));
-      hn::StoreU(e, d, p + j);
-      vsum = hn::Add(vsum, e);
+    float sum = 0.0f;
+    if (vec_end > 0) {
+      const VF vm = hn::Set(d, m[g]);
+      VF vsum = hn::Zero(d);
+      for (size_t j = 0; j < vec_end; j += lanes) {
+        const VF e = Exp2Bounded(d, hn::Sub(hn::LoadU(d, pg + j), vm));
+        hn::StoreU(e, d, pg + j);
+        vsum = hn::Add(vsum, e);
+      }
+      sum = hn::GetLane(hn::SumOfLanes(d, vsum));
     }
-    AddHeadSums<kG>(d, vsum, l);
-  }
-  for (size_t j = vec_end; j < n; ++j) {  // the part no whole vector covers
-    p[j] = std::exp2(p[j] - m[j % kG]);
-    l[j % kG] += p[j];
+    for (size_t j = vec_end; j < nt; ++j) {  // the part no whole vector covers
+      pg[j] = std::exp2(pg[j] - m[g]);
+      sum += pg[j];
+    }
+    l[g] += sum;
   }
 }
-
 // One tile of nt rows for the query heads [g0, g0 + kG) of a (batch, KV head) pair.
 template <class Kv, int kG>
 HWY_INLINE void DecodeTileBlock(DF d, const DecodeScratch& s, size_t g0, size_t dim,
@@ -552,9 +492,10 @@ HWY_INLINE void DecodeTileBlock(DF d, const DecodeScratch& s, size_t g0, size_t 
                                 const typename Kv::T* pf_k, const typename Kv::T* pf_v,
                                 size_t pf_rows) {
   float corr[4];
-  DecodeScores<Kv, kG>(d, s.qs + g0 * dim, dim, k, nt, s.scores, pf_k, pf_rows);
-  DecodeSoftmax<kG>(d, s.scores, nt, s.m + g0, s.l + g0, corr);
-  DecodeAccumulate<Kv, kG>(d, s.scores, corr, v, nt, dim, s.acc + g0 * dim, pf_v, pf_rows);
+  DecodeScores<Kv, kG>(s.qs + g0 * dim, dim, k, nt, s.scores, s.score_stride, pf_k, pf_rows);
+  DecodeSoftmax<kG>(d, s.scores, s.score_stride, nt, s.m + g0, s.l + g0, corr);
+  DecodeAccumulate<Kv, kG>(d, s.scores, s.score_stride, corr, v, nt, dim, s.acc + g0 * dim, pf_v,
+                           pf_rows);
 }
 
 // All query heads of the group over one tile, kDecodeGroupBlock at a time; the first block
@@ -614,16 +555,21 @@ void DecodeUnit(const AttnDecodeData& a, const DecodeScratch& s, int64_t b, int6
     s.m[g] = kNegInf;
     s.l[g] = 0.0f;
   }
-  const size_t base = static_cast<size_t>((b * dims.kv_heads + kvh) * dims.ctx) * dim;
-  const auto* k = static_cast<const typename Kv::T*>(a.k) + base;
-  const auto* v = static_cast<const typename Kv::T*>(a.v) + base;
+  // Tiles start at whole key blocks (c0 is one), so a tile's K is at the same element offset
+  // t0 * dim as its V, from the pair's first K block.
+  const auto* k = static_cast<const typename Kv::T*>(a.k) +
+                  static_cast<size_t>(DecodeKeyIndex(dims, b, kvh, 0, 0));
+  const auto* v = static_cast<const typename Kv::T*>(a.v) +
+                  static_cast<size_t>((b * dims.kv_heads + kvh) * dims.ctx) * dim;
+  constexpr size_t kB = static_cast<size_t>(kDecodeKeyBlock);
   for (int64_t t0 = c0; t0 < c1; t0 += static_cast<int64_t>(tile_rows)) {
     const size_t nt = static_cast<size_t>(std::min<int64_t>(tile_rows, c1 - t0));
     const size_t off = static_cast<size_t>(t0) * dim;
     if constexpr (sizeof(typename Kv::T) == 2) {
       if (scalar_f16 || !Kv::kVectorLoad) {
-        // The portable path: widen the tile once with scalar code, then run the f32 code.
-        WidenF16Tile(k + off, nt * dim, s.ktile);
+        // The portable path: widen the tile once with scalar code (K's blocks whole, padding
+        // included), then run the f32 code.
+        WidenF16Tile(k + off, (nt + kB - 1) / kB * kB * dim, s.ktile);
         WidenF16Tile(v + off, nt * dim, s.vtile);
         DecodeTile<KvF32>(d, s, group, dim, s.ktile, s.vtile, nt, 0);
         continue;
@@ -678,7 +624,8 @@ inline void AttnDecodeImpl(const AttnDecodeData& a) {
     StaticRange(units, nth, tid, &u0, &u1);
     for (int64_t u = u0; u < u1; ++u) {
       const int64_t pair = u / splits, piece = u % splits;
-      const int64_t c0 = dims.ctx * piece / splits, c1 = dims.ctx * (piece + 1) / splits;
+      int64_t c0, c1;
+      DecodePieceRows(dims, splits, piece, &c0, &c1);
       float* partial = splits > 1 ? a.partials + static_cast<size_t>(u) * partial_floats : nullptr;
       if (dims.kv_bits == 16) {
 #if HWY_HAVE_FLOAT16

@@ -29,8 +29,7 @@ void AttnExp2Entry(const float* x, size_t n, float* y) {
 AttnBlocking AttnBlockingEntry() {
   AttnBlocking b;
   b.lanes = static_cast<int64_t>(attn::hn::Lanes(attn::DF()));
-  b.score_rows_f32 = static_cast<int64_t>(attn::kScoreRowsF32);
-  b.score_rows_f16 = static_cast<int64_t>(attn::kScoreRowsF16);
+  b.key_lanes = static_cast<int64_t>(attn::hn::Lanes(attn::DK()));
   b.pv_heads_f32 = attn::kPvHeadsF32;
   b.pv_heads_f16 = attn::kPvHeadsF16;
   for (int heads = 1; heads <= 4; ++heads) {
@@ -105,9 +104,12 @@ double KvValue(const void* base, int kv_bits, size_t index) {
 }
 
 // Softmax-attention reference of one query row over keys [0, n) with the tolerance derived in
-// attention.h. K and V rows (f32, or f16 bits when kv_bits is 16) at `k` and `v`, dim apart.
+// attention.h. K and V (f32, or f16 bits when kv_bits is 16) at `k` and `v`: V rows dim apart,
+// K the same when key_block is 0, else in blocks of key_block tokens stored dimension by
+// dimension (the decode cache, see DecodeKeyIndex).
 AttnReferenceRow SoftmaxReference(const float* q, const void* k, const void* v, int kv_bits,
-                                  size_t dim, size_t n, float* out, TouchCounter* counter) {
+                                  size_t dim, size_t n, size_t key_block, float* out,
+                                  TouchCounter* counter) {
   const double u = kAttnUnitRoundoff;
   const double scale = 1.0 / std::sqrt(static_cast<double>(dim));
   const size_t eb = static_cast<size_t>(kv_bits / 8);
@@ -117,11 +119,13 @@ AttnReferenceRow SoftmaxReference(const float* q, const void* k, const void* v, 
   for (size_t j = 0; j < n; ++j) {
     double dot = 0, abs_dot = 0;
     for (size_t i = 0; i < dim; ++i) {
-      const double p = static_cast<double>(q[i]) * KvValue(k, kv_bits, j * dim + i);
+      const size_t at =
+          key_block ? (j / key_block * dim + i) * key_block + j % key_block : j * dim + i;
+      const double p = static_cast<double>(q[i]) * KvValue(k, kv_bits, at);
       dot += p;
       abs_dot += std::fabs(p);
+      if (counter) counter->Read(static_cast<const char*>(k) + at * eb, eb);
     }
-    if (counter) counter->Read(static_cast<const char*>(k) + j * dim * eb, dim * eb);
     s[j] = dot * scale;
     es[j] = 2.0 * static_cast<double>(dim) * u * scale * abs_dot + 2.0 * u * std::fabs(s[j]);
     m = std::max(m, s[j]);
@@ -195,7 +199,9 @@ int64_t DecodeTileRows(const AttnDecodeDims& dims) {
   const int64_t row_bytes = dims.head_dim * dims.kv_elem_bytes();
   const int64_t bytes = std::clamp<int64_t>(kDecodeTileBytesPerHead * dims.group(),
                                             kDecodeMinTileBytes, kDecodeMaxTileBytes);
-  return std::clamp<int64_t>(bytes / row_bytes, kDecodeMinTileRows, kDecodeMaxTileRows);
+  const int64_t rows =
+      std::clamp<int64_t>(bytes / row_bytes, kDecodeMinTileRows, kDecodeMaxTileRows);
+  return rows / kDecodeKeyBlock * kDecodeKeyBlock;
 }
 
 int64_t DecodeSplits(const AttnDecodeDims& dims, int threads) {
@@ -204,6 +210,13 @@ int64_t DecodeSplits(const AttnDecodeDims& dims, int threads) {
   // Smallest split that makes the unit count a multiple of the thread count.
   const int64_t want = threads / std::gcd<int64_t>(pairs, threads);
   return std::max<int64_t>(1, std::min(want, dims.ctx / kDecodeMinSplitRows));
+}
+
+void DecodePieceRows(const AttnDecodeDims& dims, int64_t splits, int64_t piece, int64_t* c0,
+                     int64_t* c1) {
+  const int64_t blocks = dims.padded_ctx() / kDecodeKeyBlock;
+  *c0 = blocks * piece / splits * kDecodeKeyBlock;
+  *c1 = piece + 1 == splits ? dims.ctx : blocks * (piece + 1) / splits * kDecodeKeyBlock;
 }
 
 size_t DecodeScratchFloats(const AttnDecodeDims& dims) {
@@ -266,13 +279,14 @@ AttnReferenceRow AttnDecodeReference(const AttnDecodeDims& dims, const float* q,
                                      const void* v, int64_t b, int64_t h, float* out,
                                      TouchCounter* counter) {
   const int64_t kvh = h / dims.group();
-  const size_t base = static_cast<size_t>((b * dims.kv_heads + kvh) * dims.ctx * dims.head_dim);
+  const size_t k_base = static_cast<size_t>(DecodeKeyIndex(dims, b, kvh, 0, 0));
+  const size_t v_base = static_cast<size_t>((b * dims.kv_heads + kvh) * dims.ctx * dims.head_dim);
   const size_t eb = static_cast<size_t>(dims.kv_elem_bytes());
-  return SoftmaxReference(q + (b * dims.heads + h) * dims.head_dim,
-                          static_cast<const char*>(k) + base * eb,
-                          static_cast<const char*>(v) + base * eb, dims.kv_bits,
-                          static_cast<size_t>(dims.head_dim), static_cast<size_t>(dims.ctx),
-                          out ? out + (b * dims.heads + h) * dims.head_dim : nullptr, counter);
+  return SoftmaxReference(
+      q + (b * dims.heads + h) * dims.head_dim, static_cast<const char*>(k) + k_base * eb,
+      static_cast<const char*>(v) + v_base * eb, dims.kv_bits, static_cast<size_t>(dims.head_dim),
+      static_cast<size_t>(dims.ctx), static_cast<size_t>(kDecodeKeyBlock),
+      out ? out + (b * dims.heads + h) * dims.head_dim : nullptr, counter);
 }
 
 AttnReferenceRow AttnPrefillReference(const AttnPrefillDims& dims, const float* q, const float* k,
@@ -281,7 +295,7 @@ AttnReferenceRow AttnPrefillReference(const AttnPrefillDims& dims, const float* 
   const int64_t kvh = h / dims.group();
   const size_t base = static_cast<size_t>(kvh * dims.tokens * dims.head_dim);
   return SoftmaxReference(q + (h * dims.tokens + i) * dims.head_dim, k + base, v + base, 32,
-                          static_cast<size_t>(dims.head_dim), static_cast<size_t>(i + 1),
+                          static_cast<size_t>(dims.head_dim), static_cast<size_t>(i + 1), 0,
                           out ? out + (h * dims.tokens + i) * dims.head_dim : nullptr, counter);
 }
 
@@ -311,9 +325,13 @@ WorkModel AttnDecodeModel(const AttnDecodeDims& dims, const ModelContext& ctx) {
   const double exps = B * H * C;
   const double q_bytes = B * H * D * 4.0, out_bytes = q_bytes;
   const double kv_bytes = 2.0 * B * Hkv * C * D * eb;
+  // The last key block's padding rows are read with the block (none when ctx is a multiple
+  // of kDecodeKeyBlock); not compulsory, but traffic.
+  const double Cp = static_cast<double>(dims.padded_ctx());
+  const double k_bytes = B * Hkv * Cp * D * eb, v_bytes = kv_bytes / 2.0;
   w.compulsory_bytes = q_bytes + kv_bytes + out_bytes;
   const int level = ResidentLevel(w.compulsory_bytes, ctx);
-  AddAt(&w.bytes, w.compulsory_bytes, level);
+  AddAt(&w.bytes, q_bytes + k_bytes + v_bytes + out_bytes, level);
 
   const AttnBlocking blk = ModelBlocking(ctx);
   const int64_t g = dims.group();
@@ -339,9 +357,9 @@ WorkModel AttnDecodeModel(const AttnDecodeDims& dims, const ModelContext& ctx) {
   const double fours = pv_vecs > 4 ? std::floor(rest / (4 * lanes)) : 0.0;
   rest -= fours * 4 * lanes;
   const double col_steps = wide + fours + std::ceil(rest / lanes);
-  const double kv_l1 = kv_bytes / 2.0 * (passes + v_passes);
-  const double score_rows = static_cast<double>(f32 ? blk.score_rows_f32 : blk.score_rows_f16);
-  const double q_l1 = B * H * C * D * 4.0 / score_rows;
+  const double kv_l1 = k_bytes * passes + v_bytes * v_passes;
+  // A query element is broadcast once per dimension and vector of a key block.
+  const double q_l1 = B * H * Cp * D * 4.0 / static_cast<double>(blk.key_lanes);
   // Per score: stored, loaded for the max, loaded and stored by exp, broadcast per PV step.
   const double score_l1 = B * H * C * 4.0 * (4.0 + col_steps);
   // Per tile and head: the accumulator loaded and stored once (the rescale rides the load).
@@ -361,7 +379,7 @@ WorkModel AttnDecodeModel(const AttnDecodeDims& dims, const ModelContext& ctx) {
       Fmt("L1: K loaded %.0f times (once per block of 4 query heads), V %.0f times (once per "
           "PV pass of up to %.0f heads)",
           passes, v_passes, static_cast<double>(pv_heads)) +
-          Fmt(" + q per step of K rows (%.4g B) + scores and weights (%.4g B)", q_l1, score_l1) +
+          Fmt(" + q per key-block vector (%.4g B) + scores and weights (%.4g B)", q_l1, score_l1) +
           Fmt(" + accumulators (%.4g B) + q, out, split partials (%.4g B)", acc_l1, edge_l1),
   };
   return w;
@@ -507,16 +525,17 @@ class AttnDecodeWorkload : public Workload {
   void Setup(int threads) override {
     threads_ = std::max(1, threads);
     const size_t q_floats = static_cast<size_t>(dims_.q_elems());
-    const size_t kv_bytes = static_cast<size_t>(dims_.kv_elems() * dims_.kv_elem_bytes());
+    const size_t k_bytes = static_cast<size_t>(dims_.k_elems() * dims_.kv_elem_bytes());
+    const size_t v_bytes = static_cast<size_t>(dims_.v_elems() * dims_.kv_elem_bytes());
     scratch_floats_ = PageFloats(DecodeScratchFloats(dims_));
     const size_t partial_floats = DecodePartialFloats(dims_, threads_);
-    CheckFitsInMemory(2 * q_floats * 4 + 2 * kv_bytes +
+    CheckFitsInMemory(2 * q_floats * 4 + k_bytes + v_bytes +
                           (scratch_floats_ * static_cast<size_t>(threads_) + partial_floats) * 4,
                       "attn_decode buffers");
     q_ = AllocateAligned(q_floats * 4);
     out_ = AllocateAligned(q_floats * 4);
-    k_ = AllocateAligned(kv_bytes);
-    v_ = AllocateAligned(kv_bytes);
+    k_ = AllocateAligned(k_bytes);
+    v_ = AllocateAligned(v_bytes);
     scratch_ = AllocateAligned(scratch_floats_ * static_cast<size_t>(threads_) * 4);
     partials_ = AllocateAligned(std::max<size_t>(partial_floats, 1) * 4);
     scratch_ptrs_.resize(static_cast<size_t>(threads_));
@@ -540,16 +559,36 @@ class AttnDecodeWorkload : public Workload {
       StaticRange(units, omp_get_num_threads(), tid, &u0, &u1);
       for (int64_t u = u0; u < u1; ++u) {
         const int64_t pair = u / splits, piece = u % splits;
-        const int64_t c0 = dims_.ctx * piece / splits, c1 = dims_.ctx * (piece + 1) / splits;
+        int64_t c0, c1;
+        DecodePieceRows(dims_, splits, piece, &c0, &c1);
+        const int64_t b = pair / dims_.kv_heads, kvh = pair % dims_.kv_heads;
+        // K in the order it is stored, padding rows (t >= ctx) zero; element values follow
+        // the logical [pair, t, i] index, as V's do.
+        const int64_t c1_padded = std::min(dims_.padded_ctx(), RoundUp(c1, kDecodeKeyBlock));
+        for (int64_t t0 = c0; t0 < c1_padded; t0 += kDecodeKeyBlock) {
+          for (int64_t i = 0; i < dims_.head_dim; ++i) {
+            for (int64_t t = t0; t < t0 + kDecodeKeyBlock; ++t) {
+              const auto at = static_cast<size_t>(DecodeKeyIndex(dims_, b, kvh, t, i));
+              const float kv =
+                  t < dims_.ctx
+                      ? InputValue(
+                            static_cast<uint64_t>((pair * dims_.ctx + t) * dims_.head_dim + i), 1)
+                      : 0.0f;
+              if (dims_.kv_bits == 16) {
+                reinterpret_cast<uint16_t*>(k_.get())[at] = F32ToF16(kv);
+              } else {
+                reinterpret_cast<float*>(k_.get())[at] = kv;
+              }
+            }
+          }
+        }
         const size_t first = (static_cast<size_t>(pair * dims_.ctx + c0)) * dim;
         const size_t last = (static_cast<size_t>(pair * dims_.ctx + c1)) * dim;
         for (size_t i = first; i < last; ++i) {
-          const float kv = InputValue(i, 1), vv = InputValue(i, 2);
+          const float vv = InputValue(i, 2);
           if (dims_.kv_bits == 16) {
-            reinterpret_cast<uint16_t*>(k_.get())[i] = F32ToF16(kv);
             reinterpret_cast<uint16_t*>(v_.get())[i] = F32ToF16(vv);
           } else {
-            reinterpret_cast<float*>(k_.get())[i] = kv;
             reinterpret_cast<float*>(v_.get())[i] = vv;
           }
         }

@@ -18,10 +18,18 @@ class TouchCounter;
 inline constexpr double kAttnUnitRoundoff = 0x1p-24;
 
 // ---------------------------------------------------------------------------------------------
-// Decode: q [batch, heads, head_dim] f32 attends to K and V caches
-// [batch, kv_heads, ctx, head_dim] (f32 or f16); out [batch, heads, head_dim] f32.
-// out = softmax(q K^T / sqrt(head_dim)) V. Query head h reads KV head h / group, where
-// group = heads / kv_heads (1: MHA, heads: MQA, in between: GQA).
+// Decode: q [batch, heads, head_dim] f32 attends to a K and a V cache (f32 or f16);
+// out [batch, heads, head_dim] f32. out = softmax(q K^T / sqrt(head_dim)) V. Query head h
+// reads KV head h / group, where group = heads / kv_heads (1: MHA, heads: MQA, in between: GQA).
+// V is [batch, kv_heads, ctx, head_dim]. K is kept the way paged-attention engines keep it, in
+// blocks of kDecodeKeyBlock tokens stored dimension by dimension:
+// [batch, kv_heads, ctx_blocks, head_dim, kDecodeKeyBlock], the last block zero padded. A
+// vector of one dimension then holds that dimension for 16 tokens, so q.k for 16 tokens is
+// head_dim multiply-adds of a broadcast query element into one accumulator, with no sum across
+// lanes (row-major K needs one per score: ~3 vector instructions beside 8 multiply-adds at
+// head_dim 128). Token t's dimension i is at DecodeKeyIndex(dims, b, kvh, t, i).
+inline constexpr int64_t kDecodeKeyBlock = 16;
+
 struct AttnDecodeDims {
   int64_t batch = 1;
   int64_t heads = 32;
@@ -33,31 +41,48 @@ struct AttnDecodeDims {
   int64_t group() const { return heads / kv_heads; }
   int64_t kv_elem_bytes() const { return kv_bits / 8; }
   int64_t q_elems() const { return batch * heads * head_dim; }
-  int64_t kv_elems() const { return batch * kv_heads * ctx * head_dim; }  // one of K, V
+  // ctx rounded up to whole key blocks: the K cache's tokens per (batch, KV head).
+  int64_t padded_ctx() const {
+    return (ctx + kDecodeKeyBlock - 1) / kDecodeKeyBlock * kDecodeKeyBlock;
+  }
+  int64_t k_elems() const { return batch * kv_heads * padded_ctx() * head_dim; }
+  int64_t v_elems() const { return batch * kv_heads * ctx * head_dim; }
 };
 
+// Element index of token t, dimension i of KV head kvh of batch b in the K cache.
+inline int64_t DecodeKeyIndex(const AttnDecodeDims& dims, int64_t b, int64_t kvh, int64_t t,
+                              int64_t i) {
+  const int64_t block = t / kDecodeKeyBlock;
+  return (((b * dims.kv_heads + kvh) * dims.padded_ctx() + block * kDecodeKeyBlock) *
+              dims.head_dim +
+          i * kDecodeKeyBlock) +
+         t % kDecodeKeyBlock;
+}
+
 // Bytes of K (and of V) per tile: kDecodeTileBytesPerHead per query head of the group, at
-// least kDecodeMinTileBytes and at most kDecodeMaxTileBytes, and at least kDecodeMinTileRows
-// rows. A K tile plus a V tile then take 8 to 32 KiB of L1, with the scaled queries and
-// accumulators of one query block beside them (2 x 4 heads x 128 x 4 B = 4 KiB at head_dim 128).
-// Every query block reads the tile from L1 after the first brought it in from memory. Few
-// heads per KV head make decode stream-bound, and short tiles measured fastest there: on a
-// 2-core Zen 4 guest (32 KiB L1d), batch 8, ctx 8192, head_dim 128, 2 threads, interleaved
+// least kDecodeMinTileBytes and at most kDecodeMaxTileBytes, in whole key blocks (at least one,
+// kDecodeMinTileRows rows). A K tile plus a V tile then take 8 to 32 KiB of L1, with the scaled
+// queries and accumulators of one query block beside them (2 x 4 heads x 128 x 4 B = 4 KiB at
+// head_dim 128). Every query block reads the tile from L1 after the first brought it in from
+// memory. Few heads per KV head make decode stream-bound, and short tiles measured fastest there:
+// on a 2-core Zen 4 guest (32 KiB L1d), batch 8, ctx 8192, head_dim 128, 2 threads, interleaved
 // best of 3-5, 4 KiB tiles against the 16 KiB ones before: GQA group 4 f32 24.0 -> 20.1 ms
 // (22.4 -> 26.7 GB/s), f16 10.7 -> 6.9 ms (25.1 -> 38.9 GB/s); group 8 f16 8.8 -> 7.5 ms;
 // MHA head_dim 64 f16 5.1 -> 1.9 ms. Many heads per KV head make it compute-bound, and
 // longer tiles spread the per-tile work (softmax, accumulator loads and stores per head block)
 // over more rows: MQA (group 32) f32 8.7 / 8.5 / 7.8 ms with 4 / 8 / 16 KiB tiles. Under
 // 8 rows (head_dim 256 f32: 4 rows of 1 KiB) the per-tile work shows again: 8.3 against
-// 7.6 ms with 8 rows.
+// 7.6 ms with 8 rows. (Those tiles were row counts of row-major K; tiles are now whole key
+// blocks, so an f32 tile at head_dim 128 holds 16 rows, 8 KiB.)
 inline constexpr int64_t kDecodeTileBytesPerHead = 512;
 inline constexpr int64_t kDecodeMinTileBytes = 4 * 1024;
 inline constexpr int64_t kDecodeMaxTileBytes = 16 * 1024;
-inline constexpr int64_t kDecodeMinTileRows = 8;
-// Query heads sharing a KV head that one score pass over a K tile serves (4 accumulators per K
-// row: f32 one row at a time, f16 4 rows x 4 heads with 32 registers, 2 x 4 with 16). A larger
-// group takes ceil(group / 4) passes over the L1 tile. The PV side serves them in passes of its
-// own (kPvHeadsF32/F16 in attention-inl.h: f32 2 heads with 32 registers, else 4).
+inline constexpr int64_t kDecodeMinTileRows = kDecodeKeyBlock;
+// Query heads sharing a KV head that one score pass over a K tile serves (a key block's
+// dimension vector feeds one multiply-add per head: 4 heads x 2 dimensions in flight = 8
+// accumulators). A larger group takes ceil(group / 4) passes over the L1 tile. The PV side serves
+// them in passes of its own (kPvHeadsF32/F16 in attention-inl.h: f32 2 heads with 32 registers,
+// else 4).
 inline constexpr int64_t kDecodeGroupBlock = 4;
 // A (batch, KV head) pair's ctx is split into at most this many pieces for parallelism, and no
 // piece is shorter than kDecodeMinSplitRows rows (below that the final merge would cost more
@@ -68,6 +93,9 @@ int64_t DecodeTileRows(const AttnDecodeDims& dims);
 // Pieces each (batch, KV head) pair's ctx is split into so that `threads` threads share the
 // work evenly: 1 when batch * kv_heads already divides among them.
 int64_t DecodeSplits(const AttnDecodeDims& dims, int threads);
+// Rows [*c0, *c1) of piece `piece` of `splits`: whole key blocks, the last piece up to ctx.
+void DecodePieceRows(const AttnDecodeDims& dims, int64_t splits, int64_t piece, int64_t* c0,
+                     int64_t* c1);
 // Floats of per-thread scratch the decode kernel needs.
 size_t DecodeScratchFloats(const AttnDecodeDims& dims);
 // Floats of the split-ctx partial results (0 when no split).
@@ -170,13 +198,12 @@ int64_t PrefillQueryBlocks(const AttnPrefillDims& dims);
 
 // Register blocking a target's code uses (the work models follow the best target's).
 struct AttnBlocking {
-  int64_t lanes = 1;           // f32 lanes per vector
-  int64_t score_rows_f32 = 1;  // decode: K rows per score step, f32 KV
-  int64_t score_rows_f16 = 1;  // decode: K rows per score step, f16 KV
-  int64_t pv_heads_f32 = 1;    // decode: query heads per PV pass over a V tile, f32 KV
-  int64_t pv_heads_f16 = 1;    // decode: the same, f16 KV
-  int64_t pv_vecs[5] = {};     // decode: vectors of head_dim per PV step, by heads per pass
-  int64_t micro_columns = 1;   // prefill: columns of a micro-tile
+  int64_t lanes = 1;          // f32 lanes per vector
+  int64_t key_lanes = 1;      // decode: lanes of a key block per score vector (<= 16)
+  int64_t pv_heads_f32 = 1;   // decode: query heads per PV pass over a V tile, f32 KV
+  int64_t pv_heads_f16 = 1;   // decode: the same, f16 KV
+  int64_t pv_vecs[5] = {};    // decode: vectors of head_dim per PV step, by heads per pass
+  int64_t micro_columns = 1;  // prefill: columns of a micro-tile
 };
 AttnBlocking AttnTargetBlocking(int64_t target);
 

@@ -77,27 +77,35 @@ struct DecodeCase {
   size_t misalign;  // elements added to every pointer
 };
 
-// Buffers of one decode problem, filled deterministically; the cache stored as kv_bits says.
+// Buffers of one decode problem, filled deterministically; the cache stored as kv_bits says
+// (K in key blocks, its padding rows zero).
 struct DecodeBuffers {
-  DecodeBuffers(const AttnDecodeDims& d, int threads, size_t misalign) : dims(d) {
+  DecodeBuffers(const AttnDecodeDims& d, int threads, size_t misalign)
+      : dims(d), misalign(misalign) {
     const size_t nq = static_cast<size_t>(d.q_elems());
-    const size_t nkv = static_cast<size_t>(d.kv_elems());
+    const size_t nk = static_cast<size_t>(d.k_elems());
+    const size_t nv = static_cast<size_t>(d.v_elems());
     q.assign(nq + misalign, 0.0f);
     out.assign(nq + misalign, 0.0f);
     for (size_t i = 0; i < nq; ++i) q[misalign + i] = Value(i, 1);
     if (d.kv_bits == 16) {
-      k16.assign(nkv + misalign, 0);
-      v16.assign(nkv + misalign, 0);
-      for (size_t i = 0; i < nkv; ++i) {
-        k16[misalign + i] = F32ToF16(Value(i, 2));
-        v16[misalign + i] = F32ToF16(Value(i, 3));
-      }
+      k16.assign(nk + misalign, 0);
+      v16.assign(nv + misalign, 0);
+      for (size_t i = 0; i < nv; ++i) v16[misalign + i] = F32ToF16(Value(i, 3));
     } else {
-      k32.assign(nkv + misalign, 0.0f);
-      v32.assign(nkv + misalign, 0.0f);
-      for (size_t i = 0; i < nkv; ++i) {
-        k32[misalign + i] = Value(i, 2);
-        v32[misalign + i] = Value(i, 3);
+      k32.assign(nk + misalign, 0.0f);
+      v32.assign(nv + misalign, 0.0f);
+      for (size_t i = 0; i < nv; ++i) v32[misalign + i] = Value(i, 3);
+    }
+    for (int64_t b = 0; b < d.batch; ++b) {
+      for (int64_t kvh = 0; kvh < d.kv_heads; ++kvh) {
+        for (int64_t t = 0; t < d.ctx; ++t) {
+          for (int64_t i = 0; i < d.head_dim; ++i) {
+            const auto row_major =
+                static_cast<size_t>(((b * d.kv_heads + kvh) * d.ctx + t) * d.head_dim + i);
+            SetKey(b, kvh, t, i, Value(row_major, 2));
+          }
+        }
       }
     }
     scratch.resize(static_cast<size_t>(threads));
@@ -133,7 +141,18 @@ struct DecodeBuffers {
     return worst;
   }
 
+  // Stores x as token t's dimension i of KV head kvh of batch b.
+  void SetKey(int64_t b, int64_t kvh, int64_t t, int64_t i, float x) {
+    const size_t at = misalign + static_cast<size_t>(DecodeKeyIndex(dims, b, kvh, t, i));
+    if (dims.kv_bits == 16) {
+      k16[at] = F32ToF16(x);
+    } else {
+      k32[at] = x;
+    }
+  }
+
   AttnDecodeDims dims;
+  size_t misalign;
   std::vector<float> q, out, k32, v32, partials;
   std::vector<uint16_t> k16, v16;
   std::vector<std::vector<float>> scratch;
@@ -225,12 +244,8 @@ TEST(AttnDecode, FollowsARisingMaxOnEveryTarget) {
               const double score = rise * static_cast<double>(j) / static_cast<double>(d.ctx - 1);
               for (int64_t c = 0; c < d.head_dim; ++c) {
                 const auto at = static_cast<size_t>((kvh * d.ctx + j) * d.head_dim + c);
-                const auto x = static_cast<float>(score / root * (1.0 + 0.1 * Value(at, 8)));
-                if (d.kv_bits == 16) {
-                  buf.k16[at] = F32ToF16(x);
-                } else {
-                  buf.k32[at] = x;
-                }
+                buf.SetKey(0, kvh, j, c,
+                           static_cast<float>(score / root * (1.0 + 0.1 * Value(at, 8))));
               }
             }
           }
@@ -270,19 +285,21 @@ TEST(AttnDecode, TileRowsFollowTheGroup) {
   const auto tile_bytes = [](const AttnDecodeDims& d) {
     return DecodeTileRows(d) * d.head_dim * d.kv_elem_bytes();
   };
-  // GQA group 4 and 8 at head_dim 128: 4 KiB per tile (8 f32 rows, 16 f16 rows).
-  EXPECT_EQ(DecodeTileRows(Decode(8, 32, 8, 128, 8192, 32)), 8);
+  // GQA group 4 and 8 at head_dim 128: 4 KiB per f16 tile (16 rows); an f32 tile holds at
+  // least one key block (16 rows, 8 KiB).
+  EXPECT_EQ(DecodeTileRows(Decode(8, 32, 8, 128, 8192, 32)), kDecodeKeyBlock);
   EXPECT_EQ(DecodeTileRows(Decode(8, 32, 8, 128, 8192, 16)), 16);
-  EXPECT_EQ(tile_bytes(Decode(8, 32, 4, 128, 8192, 32)), kDecodeMinTileBytes);
+  EXPECT_EQ(tile_bytes(Decode(8, 32, 4, 128, 8192, 16)), kDecodeMinTileBytes);
   // Larger groups take longer tiles, up to kDecodeMaxTileBytes (MQA, group 32).
   EXPECT_EQ(tile_bytes(Decode(8, 32, 2, 128, 8192, 32)), 8 * 1024);
   EXPECT_EQ(tile_bytes(Decode(8, 32, 1, 128, 8192, 32)), kDecodeMaxTileBytes);
   EXPECT_EQ(tile_bytes(Decode(1, 64, 1, 128, 8192, 16)), kDecodeMaxTileBytes);
-  // Long rows keep kDecodeMinTileRows rows (head_dim 256 f32: 8 KiB).
+  // Long rows keep kDecodeMinTileRows rows (head_dim 256 f32: 16 KiB).
   EXPECT_EQ(DecodeTileRows(Decode(1, 32, 8, 256, 8192, 32)), kDecodeMinTileRows);
   EXPECT_EQ(DecodeTileRows(Decode(1, 4, 4, 4096, 64, 32)), kDecodeMinTileRows);
-  // Every group and row length: within the bounds, and a K plus a V tile within 32 KiB
-  // where the rows allow it.
+  // Every group and row length: whole key blocks within the bounds, and a K plus a V tile
+  // within 32 KiB and short of the 8 KiB minimum by less than a key block where the rows
+  // allow it.
   for (const int64_t group : {1, 2, 3, 4, 8, 16, 32, 64}) {
     for (const int64_t dim : {1, 16, 64, 80, 128, 256, 512}) {
       for (const int bits : {32, 16}) {
@@ -290,11 +307,72 @@ TEST(AttnDecode, TileRowsFollowTheGroup) {
         const int64_t rows = DecodeTileRows(d);
         EXPECT_GE(rows, kDecodeMinTileRows) << group << " " << dim << " " << bits;
         EXPECT_LE(rows, 512) << group << " " << dim << " " << bits;
+        EXPECT_EQ(rows % kDecodeKeyBlock, 0) << group << " " << dim << " " << bits;
         if (rows > kDecodeMinTileRows) {
           EXPECT_LE(2 * tile_bytes(d), 2 * kDecodeMaxTileBytes) << group << " " << dim;
-          EXPECT_GE(2 * tile_bytes(d) + 2 * d.head_dim * d.kv_elem_bytes(),
+          EXPECT_GE(2 * tile_bytes(d) + 2 * kDecodeKeyBlock * d.head_dim * d.kv_elem_bytes(),
                     std::min<int64_t>(2 * kDecodeMinTileBytes, 2 * 512 * dim * bits / 8))
               << group << " " << dim << " " << bits;
+        }
+      }
+    }
+  }
+}
+
+TEST(AttnDecode, KeyCacheIsKeptInBlocksOfTokensDimensionByDimension) {
+  // ctx 20 pads to 2 blocks of 16 tokens; 2 KV heads of head_dim 3, batch 2.
+  const AttnDecodeDims d = Decode(2, 4, 2, 3, 20, 16);
+  EXPECT_EQ(d.padded_ctx(), 32);
+  EXPECT_EQ(d.k_elems(), 2 * 2 * 32 * 3);
+  EXPECT_EQ(d.v_elems(), 2 * 2 * 20 * 3);
+  EXPECT_EQ(DecodeKeyIndex(d, 0, 0, 0, 0), 0);
+  EXPECT_EQ(DecodeKeyIndex(d, 0, 0, 1, 0), 1);             // tokens side by side
+  EXPECT_EQ(DecodeKeyIndex(d, 0, 0, 0, 1), 16);            // then the next dimension
+  EXPECT_EQ(DecodeKeyIndex(d, 0, 0, 16, 0), 48);           // the second block after 16 x 3
+  EXPECT_EQ(DecodeKeyIndex(d, 0, 0, 19, 2), 48 + 32 + 3);  // its dimension 2, token 3
+  EXPECT_EQ(DecodeKeyIndex(d, 0, 1, 0, 0), 96);            // the next KV head, padding included
+  EXPECT_EQ(DecodeKeyIndex(d, 1, 0, 0, 0), 192);           // the next sequence
+}
+
+TEST(AttnDecode, PiecesAreWholeKeyBlocksThatCoverTheContext) {
+  for (const int64_t ctx : {int64_t{256}, int64_t{600}, int64_t{1031}, int64_t{4096}}) {
+    for (const int64_t splits : {1, 2, 3, 5}) {
+      const AttnDecodeDims d = Decode(1, 4, 1, 8, ctx, 32);
+      int64_t end = 0;
+      for (int64_t piece = 0; piece < splits; ++piece) {
+        int64_t c0, c1;
+        DecodePieceRows(d, splits, piece, &c0, &c1);
+        EXPECT_EQ(c0, end) << ctx << " " << splits << " " << piece;
+        EXPECT_EQ(c0 % kDecodeKeyBlock, 0) << ctx << " " << splits << " " << piece;
+        EXPECT_GT(c1, c0) << ctx << " " << splits << " " << piece;
+        end = c1;
+      }
+      EXPECT_EQ(end, ctx) << ctx << " " << splits;
+    }
+  }
+}
+
+TEST(AttnDecode, IgnoresThePaddingOfTheLastKeyBlockOnEveryTarget) {
+  // Padding rows hold NaN here: a kernel that let their scores into a max, a sum or an
+  // output would turn the result NaN.
+  for (const int64_t target : Targets()) {
+    for (const int bits : {32, 16}) {
+      const AttnDecodeDims d = Decode(2, 8, 2, 24, 37, bits);
+      for (const int threads : {1, 2}) {
+        DecodeBuffers buf(d, threads, 0);
+        for (int64_t b = 0; b < d.batch; ++b) {
+          for (int64_t kvh = 0; kvh < d.kv_heads; ++kvh) {
+            for (int64_t t = d.ctx; t < d.padded_ctx(); ++t) {
+              for (int64_t i = 0; i < d.head_dim; ++i) {
+                buf.SetKey(b, kvh, t, i, std::numeric_limits<float>::quiet_NaN());
+              }
+            }
+          }
+        }
+        for (const F16Path path : {F16Path::kAuto, F16Path::kScalar}) {
+          buf.data.f16_path = path;
+          RunAttnDecode(target, buf.data);
+          EXPECT_LE(buf.WorstError(), 1.0) << Describe(d, threads, target);
         }
       }
     }
