@@ -29,7 +29,7 @@ void AttnExp2Entry(const float* x, size_t n, float* y) {
 AttnBlocking AttnBlockingEntry() {
   AttnBlocking b;
   b.lanes = static_cast<int64_t>(attn::hn::Lanes(attn::DF()));
-  b.key_lanes = static_cast<int64_t>(attn::hn::Lanes(attn::DK()));
+  b.key_step_rows = static_cast<int64_t>(attn::kScoreRowVecs * attn::hn::Lanes(attn::DK()));
   b.pv_heads_f32 = attn::kPvHeadsF32;
   b.pv_heads_f16 = attn::kPvHeadsF16;
   for (int heads = 1; heads <= 4; ++heads) {
@@ -311,9 +311,9 @@ AttnReferenceRow AttnPrefillReference(const AttnPrefillDims& dims, const float* 
 // byte of it crosses each level out to there once per run (K and V are read once per
 // (batch, KV head), not once per query head: that is GQA's saving). L1 counts the loads and
 // stores the loops issue: K once per block of kDecodeGroupBlock query heads and V once per PV
-// pass of pv_heads of them (the tile stays in L1), the scaled query per K row, each score
-// written, read for the max, read and written by the exponential and broadcast once per PV
-// column step, and the accumulator loaded and stored once per tile.
+// pass of pv_heads of them (the tile stays in L1), a query element per dimension and score step of
+// a key block, each score written, read for the max, read and written by the exponential and
+// broadcast once per PV column step, and the accumulator loaded and stored once per tile.
 WorkModel AttnDecodeModel(const AttnDecodeDims& dims, const ModelContext& ctx) {
   const double B = static_cast<double>(dims.batch), H = static_cast<double>(dims.heads);
   const double Hkv = static_cast<double>(dims.kv_heads), D = static_cast<double>(dims.head_dim);
@@ -358,8 +358,9 @@ WorkModel AttnDecodeModel(const AttnDecodeDims& dims, const ModelContext& ctx) {
   rest -= fours * 4 * lanes;
   const double col_steps = wide + fours + std::ceil(rest / lanes);
   const double kv_l1 = k_bytes * passes + v_bytes * v_passes;
-  // A query element is broadcast once per dimension and vector of a key block.
-  const double q_l1 = B * H * Cp * D * 4.0 / static_cast<double>(blk.key_lanes);
+  // A query element is broadcast once per dimension and score step of a key block (one
+  // broadcast serves the step's row vectors).
+  const double q_l1 = B * H * Cp * D * 4.0 / static_cast<double>(blk.key_step_rows);
   // Per score: stored, loaded for the max, loaded and stored by exp, broadcast per PV step.
   const double score_l1 = B * H * C * 4.0 * (4.0 + col_steps);
   // Per tile and head: the accumulator loaded and stored once (the rescale rides the load).

@@ -24,10 +24,11 @@ inline constexpr double kAttnUnitRoundoff = 0x1p-24;
 // V is [batch, kv_heads, ctx, head_dim]. K is kept the way paged-attention engines keep it, in
 // blocks of kDecodeKeyBlock tokens stored dimension by dimension:
 // [batch, kv_heads, ctx_blocks, head_dim, kDecodeKeyBlock], the last block zero padded. A
-// vector of one dimension then holds that dimension for 16 tokens, so q.k for 16 tokens is
-// head_dim multiply-adds of a broadcast query element into one accumulator, with no sum across
-// lanes (row-major K needs one per score: ~3 vector instructions beside 8 multiply-adds at
-// head_dim 128). Token t's dimension i is at DecodeKeyIndex(dims, b, kvh, t, i).
+// vector then holds one dimension of up to 16 tokens (16 lanes; 8 or 4 lanes take 2 or 4
+// vectors), so q.k for those tokens is head_dim multiply-adds of a broadcast query element into
+// one accumulator per vector, with no sum across lanes (row-major K needs one per score: ~3
+// vector instructions beside 8 multiply-adds at head_dim 128 on AVX-512). Token t's dimension
+// i is at DecodeKeyIndex(dims, b, kvh, t, i).
 inline constexpr int64_t kDecodeKeyBlock = 16;
 
 struct AttnDecodeDims {
@@ -61,7 +62,8 @@ inline int64_t DecodeKeyIndex(const AttnDecodeDims& dims, int64_t b, int64_t kvh
 
 // Bytes of K (and of V) per tile: kDecodeTileBytesPerHead per query head of the group, at
 // least kDecodeMinTileBytes and at most kDecodeMaxTileBytes, in whole key blocks (at least one,
-// kDecodeMinTileRows rows). A K tile plus a V tile then take 8 to 32 KiB of L1, with the scaled
+// kDecodeMinTileRows rows). A K tile plus a V tile then take 8 to 32 KiB of L1 (more where one
+// key block does: 16 rows of over 1 KiB, head_dim 512 f32 or 1024 f16), with the scaled
 // queries and accumulators of one query block beside them (2 x 4 heads x 128 x 4 B = 4 KiB at
 // head_dim 128). Every query block reads the tile from L1 after the first brought it in from
 // memory. Few heads per KV head make decode stream-bound, and short tiles measured fastest there:
@@ -78,11 +80,11 @@ inline constexpr int64_t kDecodeTileBytesPerHead = 512;
 inline constexpr int64_t kDecodeMinTileBytes = 4 * 1024;
 inline constexpr int64_t kDecodeMaxTileBytes = 16 * 1024;
 inline constexpr int64_t kDecodeMinTileRows = kDecodeKeyBlock;
-// Query heads sharing a KV head that one score pass over a K tile serves (a key block's
-// dimension vector feeds one multiply-add per head: 4 heads x 2 dimensions in flight = 8
-// accumulators). A larger group takes ceil(group / 4) passes over the L1 tile. The PV side serves
-// them in passes of its own (kPvHeadsF32/F16 in attention-inl.h: f32 2 heads with 32 registers,
-// else 4).
+// Query heads sharing a KV head that one score pass over a K tile serves (each vector of a key
+// block's dimension feeds one multiply-add per head: with 4 heads, 8 accumulators in flight, 16
+// on NEON; see kScoreRowVecs in attention-inl.h). A larger group takes ceil(group / 4) passes over
+// the L1 tile. The PV side serves them in passes of its own (kPvHeadsF32/F16 in attention-inl.h:
+// f32 2 heads with 32 registers, else 4).
 inline constexpr int64_t kDecodeGroupBlock = 4;
 // A (batch, KV head) pair's ctx is split into at most this many pieces for parallelism, and no
 // piece is shorter than kDecodeMinSplitRows rows (below that the final merge would cost more
@@ -127,7 +129,7 @@ void RunAttnDecode(int64_t target, const AttnDecodeData& data);
 
 // ---------------------------------------------------------------------------------------------
 // Prefill: causal self-attention over `tokens` tokens. Q and out [heads, tokens, head_dim],
-// K and V [kv_heads, tokens, head_dim], all f32 (head-major, as the decode cache). Token i
+// K and V [kv_heads, tokens, head_dim], all f32 (head-major, as the decode V cache). Token i
 // attends to tokens 0..i.
 struct AttnPrefillDims {
   int64_t tokens = 2048;
@@ -199,7 +201,7 @@ int64_t PrefillQueryBlocks(const AttnPrefillDims& dims);
 // Register blocking a target's code uses (the work models follow the best target's).
 struct AttnBlocking {
   int64_t lanes = 1;          // f32 lanes per vector
-  int64_t key_lanes = 1;      // decode: lanes of a key block per score vector (<= 16)
+  int64_t key_step_rows = 1;  // decode: key-block rows per score step (vectors x lanes)
   int64_t pv_heads_f32 = 1;   // decode: query heads per PV pass over a V tile, f32 KV
   int64_t pv_heads_f16 = 1;   // decode: the same, f16 KV
   int64_t pv_vecs[5] = {};    // decode: vectors of head_dim per PV step, by heads per pass

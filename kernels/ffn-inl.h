@@ -84,10 +84,14 @@ HWY_INLINE void SiluMulRow(DF d, const float* HWY_RESTRICT g, const float* HWY_R
 // x_r[c0 + i] * w_w[c0 + i] over nvec vectors, for kR rows of x (stride ldx) and kW weight rows.
 // With `prefetch_ahead` > 0 (the first row block of a panel, which brings the weights into
 // L1), it also prefetches the weight rows that far ahead into L2: a panel streams 16 rows
-// 16 KiB apart at once, more streams than the hardware prefetchers follow. Into L2 rather
-// than L1 (Zen 4 guest, m = 1, n = 11008, k = 4096, 2 threads, interleaved best of 5): fused
-// 8.21 against 9.69 ms, unfused 7.91 against 9.47, faster in 9 of the 10 rounds; 4 slices
-// ahead instead of one measured level into L2 and slower into L1 (13.5 against 9.5-11.5).
+// 16 KiB apart at once, more streams than the hardware prefetchers follow. Measured before
+// these prefetches compiled at all (prefetch.h; the L2 ones were dropped), so "into L2" below
+// stood for none: Zen 4 guest, m = 1, n = 11008, k = 4096, 2 threads, interleaved best of 5,
+// fused 8.21 ms without against 9.69 prefetching into L1, unfused 7.91 against 9.47; 4 slices
+// ahead into L1 13.5 against 9.5-11.5. With them compiled (this path now runs where the GEMV panels
+// do not, so
+// --isa SSE4, best of 3-4): fused m = 1 on 1 thread 19.3 against 21.0 ms without, m = 16 on
+// 2 threads 40.6 against 44.8, n = 2048 k = 1024 m = 4 (L3) 1.30 against 1.38.
 template <int kR, int kW>
 HWY_INLINE void TileSlice(DF d, const float* HWY_RESTRICT x, size_t ldx, const float* const* w,
                           size_t c0, size_t nvec, float* HWY_RESTRICT partial,
