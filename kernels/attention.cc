@@ -105,10 +105,9 @@ double KvValue(const void* base, int kv_bits, size_t index) {
 
 // Softmax-attention reference of one query row over keys [0, n) with the tolerance derived in
 // attention.h. K and V (f32, or f16 bits when kv_bits is 16) at `k` and `v`: V rows dim apart,
-// K the same when key_block is 0, else in blocks of key_block tokens stored dimension by
-// dimension (the decode cache, see DecodeKeyIndex).
+// K the same unless key_blocks, where it is laid out as the decode cache (DecodeKeyOffset).
 AttnReferenceRow SoftmaxReference(const float* q, const void* k, const void* v, int kv_bits,
-                                  size_t dim, size_t n, size_t key_block, float* out,
+                                  size_t dim, size_t n, bool key_blocks, float* out,
                                   TouchCounter* counter) {
   const double u = kAttnUnitRoundoff;
   const double scale = 1.0 / std::sqrt(static_cast<double>(dim));
@@ -120,7 +119,10 @@ AttnReferenceRow SoftmaxReference(const float* q, const void* k, const void* v, 
     double dot = 0, abs_dot = 0;
     for (size_t i = 0; i < dim; ++i) {
       const size_t at =
-          key_block ? (j / key_block * dim + i) * key_block + j % key_block : j * dim + i;
+          key_blocks
+              ? static_cast<size_t>(DecodeKeyOffset(
+                    static_cast<int64_t>(dim), static_cast<int64_t>(j), static_cast<int64_t>(i)))
+              : j * dim + i;
       const double p = static_cast<double>(q[i]) * KvValue(k, kv_bits, at);
       dot += p;
       abs_dot += std::fabs(p);
@@ -282,11 +284,11 @@ AttnReferenceRow AttnDecodeReference(const AttnDecodeDims& dims, const float* q,
   const size_t k_base = static_cast<size_t>(DecodeKeyIndex(dims, b, kvh, 0, 0));
   const size_t v_base = static_cast<size_t>((b * dims.kv_heads + kvh) * dims.ctx * dims.head_dim);
   const size_t eb = static_cast<size_t>(dims.kv_elem_bytes());
-  return SoftmaxReference(
-      q + (b * dims.heads + h) * dims.head_dim, static_cast<const char*>(k) + k_base * eb,
-      static_cast<const char*>(v) + v_base * eb, dims.kv_bits, static_cast<size_t>(dims.head_dim),
-      static_cast<size_t>(dims.ctx), static_cast<size_t>(kDecodeKeyBlock),
-      out ? out + (b * dims.heads + h) * dims.head_dim : nullptr, counter);
+  return SoftmaxReference(q + (b * dims.heads + h) * dims.head_dim,
+                          static_cast<const char*>(k) + k_base * eb,
+                          static_cast<const char*>(v) + v_base * eb, dims.kv_bits,
+                          static_cast<size_t>(dims.head_dim), static_cast<size_t>(dims.ctx), true,
+                          out ? out + (b * dims.heads + h) * dims.head_dim : nullptr, counter);
 }
 
 AttnReferenceRow AttnPrefillReference(const AttnPrefillDims& dims, const float* q, const float* k,
@@ -295,7 +297,7 @@ AttnReferenceRow AttnPrefillReference(const AttnPrefillDims& dims, const float* 
   const int64_t kvh = h / dims.group();
   const size_t base = static_cast<size_t>(kvh * dims.tokens * dims.head_dim);
   return SoftmaxReference(q + (h * dims.tokens + i) * dims.head_dim, k + base, v + base, 32,
-                          static_cast<size_t>(dims.head_dim), static_cast<size_t>(i + 1), 0,
+                          static_cast<size_t>(dims.head_dim), static_cast<size_t>(i + 1), false,
                           out ? out + (h * dims.tokens + i) * dims.head_dim : nullptr, counter);
 }
 
@@ -565,8 +567,7 @@ class AttnDecodeWorkload : public Workload {
         const int64_t b = pair / dims_.kv_heads, kvh = pair % dims_.kv_heads;
         // K in the order it is stored, padding rows (t >= ctx) zero; element values follow
         // the logical [pair, t, i] index, as V's do.
-        const int64_t c1_padded = std::min(dims_.padded_ctx(), RoundUp(c1, kDecodeKeyBlock));
-        for (int64_t t0 = c0; t0 < c1_padded; t0 += kDecodeKeyBlock) {
+        for (int64_t t0 = c0; t0 < RoundUp(c1, kDecodeKeyBlock); t0 += kDecodeKeyBlock) {
           for (int64_t i = 0; i < dims_.head_dim; ++i) {
             for (int64_t t = t0; t < t0 + kDecodeKeyBlock; ++t) {
               const auto at = static_cast<size_t>(DecodeKeyIndex(dims_, b, kvh, t, i));

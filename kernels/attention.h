@@ -50,14 +50,16 @@ struct AttnDecodeDims {
   int64_t v_elems() const { return batch * kv_heads * ctx * head_dim; }
 };
 
+// Element offset of token t, dimension i within one KV head's K cache (head_dim dimensions).
+inline int64_t DecodeKeyOffset(int64_t head_dim, int64_t t, int64_t i) {
+  return (t / kDecodeKeyBlock * head_dim + i) * kDecodeKeyBlock + t % kDecodeKeyBlock;
+}
+
 // Element index of token t, dimension i of KV head kvh of batch b in the K cache.
 inline int64_t DecodeKeyIndex(const AttnDecodeDims& dims, int64_t b, int64_t kvh, int64_t t,
                               int64_t i) {
-  const int64_t block = t / kDecodeKeyBlock;
-  return (((b * dims.kv_heads + kvh) * dims.padded_ctx() + block * kDecodeKeyBlock) *
-              dims.head_dim +
-          i * kDecodeKeyBlock) +
-         t % kDecodeKeyBlock;
+  return (b * dims.kv_heads + kvh) * dims.padded_ctx() * dims.head_dim +
+         DecodeKeyOffset(dims.head_dim, t, i);
 }
 
 // Bytes of K (and of V) per tile: kDecodeTileBytesPerHead per query head of the group, at
