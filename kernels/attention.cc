@@ -307,7 +307,7 @@ AttnReferenceRow AttnPrefillReference(const AttnPrefillDims& dims, const float* 
 // attn_decode. Flops: per (batch, query head) and cached token, q.k (2 D: a multiply-add is
 // 2 flops), p v (2 D), subtract the max and add to the sum (2); per head, scale q (D) and
 // normalise the output (D). exp() is one evaluation per score, listed separately and not
-// counted as flops (Exp2Bounded is 13 vector instructions: counting it would inflate the flop
+// counted as flops (Exp2Bounded is 12 vector instructions: counting it would inflate the flop
 // rate of what is a bandwidth-bound kernel). Compulsory bytes: q, K, V, out once.
 // Traffic: the whole working set lives where ResidentLevel puts it between runs, and every
 // byte of it crosses each level out to there once per run (K and V are read once per
