@@ -152,7 +152,8 @@ struct DecodeScratch {
   float* qs;            // [group][D] queries scaled by 1/sqrt(D)
   float* acc;           // [group][D] unnormalised output
   float* m;             // [group] running max of the scores
-  float* l;             // [group] running sum of exp(score - max)
+  float* l;             // [group] running sum of exp(score - max): the scalar part
+  float* lsum;          // [group][kDecodeSumLanes]: its vector part, summed across lanes at the end
   float* scores;        // [kDecodeGroupBlock][tile_rows] scores, then weights, of one head block
   float* ktile;         // f32 copy of a K tile (scalar f16 path), laid out as the cache
   float* vtile;         // [tile_rows][D]
@@ -160,6 +161,9 @@ struct DecodeScratch {
 };
 
 inline size_t RoundUp16(size_t n) { return (n + 15) / 16 * 16; }
+
+static_assert(hn::MaxLanes(DF()) <= static_cast<size_t>(kDecodeSumLanes),
+              "a softmax sum vector fits its scratch");
 
 inline DecodeScratch CarveDecodeScratch(const AttnDecodeDims& dims, float* base) {
   const size_t gd = static_cast<size_t>(dims.group() * dims.head_dim);
@@ -171,7 +175,8 @@ inline DecodeScratch CarveDecodeScratch(const AttnDecodeDims& dims, float* base)
   s.acc = s.qs + RoundUp16(gd);
   s.m = s.acc + RoundUp16(gd);
   s.l = s.m + RoundUp16(g);
-  s.scores = s.l + RoundUp16(g);
+  s.lsum = s.l + RoundUp16(g);
+  s.scores = s.lsum + g * static_cast<size_t>(kDecodeSumLanes);
   s.ktile = s.scores + RoundUp16(static_cast<size_t>(kDecodeGroupBlock) * rows);
   s.vtile = s.ktile + RoundUp16(tile);
   s.score_stride = rows;
@@ -449,13 +454,16 @@ HWY_INLINE void DecodeAccumulate(DF d, const float* HWY_RESTRICT p, size_t ps, c
 
 // Online softmax step over one tile for kG heads, scores in the [head][row] layout (head g's nt
 // scores at p + g * ps) and in log2 units (the queries carry c, see SoftmaxExp2Scale). Scores
-// become weights 2^(s - m) in place and each head's sum l moves. As in flash, the reference
+// become weights 2^(s - m) in place and each head's sum moves. As in flash, the reference
 // max m of a head moves only when a score passes it by more than kSoftmaxSlack, so weights
 // stay below 2^kSoftmaxSlack and most tiles neither reduce the max across lanes nor rescale:
-// corr[g] = 2^(m_old - m_new), left for DecodeAccumulate, is then 1.
+// corr[g] = 2^(m_old - m_new), left for DecodeAccumulate, is then 1. The sum stays a vector
+// (lsum, one per head) that DecodeUnit reduces across lanes once, at the end; l holds what
+// whole vectors do not cover. Reducing it every tile cost 1.1 of 77.3 cycles per K+V row pair
+// (Zen 4 guest, f16 GQA 32/8 in L3, one thread).
 template <int kG>
 HWY_INLINE void DecodeSoftmax(DF d, float* HWY_RESTRICT p, size_t ps, size_t nt, float* m, float* l,
-                              float* corr) {
+                              float* HWY_RESTRICT lsum, float* corr) {
   const size_t lanes = hn::Lanes(d);
   const size_t vec_end = nt / lanes * lanes;
   for (int g = 0; g < kG; ++g) {
@@ -476,14 +484,19 @@ HWY_INLINE void DecodeSoftmax(DF d, float* HWY_RESTRICT p, size_t ps, size_t nt,
     }
     float sum = 0.0f;
     if (vec_end > 0) {
+      float* HWY_RESTRICT lg = lsum + static_cast<size_t>(g) * kDecodeSumLanes;
       const VF vm = hn::Set(d, m[g]);
-      VF vsum = hn::Zero(d);
+      VF vsum = hn::LoadU(d, lg);
+      if (rise) vsum = hn::Mul(vsum, hn::Set(d, corr[g]));
       for (size_t j = 0; j < vec_end; j += lanes) {
         const VF e = Exp2Bounded(d, hn::Sub(hn::LoadU(d, pg + j), vm));
         hn::StoreU(e, d, pg + j);
         vsum = hn::Add(vsum, e);
       }
-      sum = hn::GetLane(hn::SumOfLanes(d, vsum));
+      hn::StoreU(vsum, d, lg);
+    } else if (rise) {
+      float* lg = lsum + static_cast<size_t>(g) * kDecodeSumLanes;
+      for (size_t j = 0; j < lanes; ++j) lg[j] *= corr[g];
     }
     for (size_t j = vec_end; j < nt; ++j) {  // the part no whole vector covers
       pg[j] = std::exp2(pg[j] - m[g]);
@@ -500,7 +513,8 @@ HWY_INLINE void DecodeTileBlock(DF d, const DecodeScratch& s, size_t g0, size_t 
                                 size_t pf_rows) {
   float corr[4];
   DecodeScores<Kv, kG>(s.qs + g0 * dim, dim, k, nt, s.scores, s.score_stride, pf_k, pf_rows);
-  DecodeSoftmax<kG>(d, s.scores, s.score_stride, nt, s.m + g0, s.l + g0, corr);
+  DecodeSoftmax<kG>(d, s.scores, s.score_stride, nt, s.m + g0, s.l + g0,
+                    s.lsum + g0 * kDecodeSumLanes, corr);
   DecodeAccumulate<Kv, kG>(d, s.scores, s.score_stride, corr, v, nt, dim, s.acc + g0 * dim, pf_v,
                            pf_rows);
 }
@@ -561,6 +575,9 @@ void DecodeUnit(const AttnDecodeData& a, const DecodeScratch& s, int64_t b, int6
   for (size_t g = 0; g < group; ++g) {
     s.m[g] = kNegInf;
     s.l[g] = 0.0f;
+    for (size_t j = 0; j < static_cast<size_t>(kDecodeSumLanes); ++j) {
+      s.lsum[g * kDecodeSumLanes + j] = 0.0f;
+    }
   }
   // Tiles start at whole key blocks (c0 is one), so a tile's K is at the same element offset
   // t0 * dim as its V, from the pair's first K block.
@@ -590,6 +607,8 @@ void DecodeUnit(const AttnDecodeData& a, const DecodeScratch& s, int64_t b, int6
   }
   float* out = a.out + (b * dims.heads + h0) * dims.head_dim;
   for (size_t g = 0; g < group; ++g) {
+    const VF lv = hn::LoadU(d, s.lsum + g * kDecodeSumLanes);
+    s.l[g] += hn::GetLane(hn::SumOfLanes(d, lv));
     if (partial != nullptr) {
       float* p = partial + g * (dim + 2);
       p[0] = s.m[g];

@@ -225,7 +225,7 @@ size_t DecodeScratchFloats(const AttnDecodeDims& dims) {
   const size_t gd = static_cast<size_t>(dims.group() * dims.head_dim);
   const size_t g = static_cast<size_t>(dims.group());
   const size_t rows = static_cast<size_t>(DecodeTileRows(dims));
-  return 2 * RoundUp16(gd) + 2 * RoundUp16(g) +
+  return 2 * RoundUp16(gd) + 2 * RoundUp16(g) + g * static_cast<size_t>(kDecodeSumLanes) +
          RoundUp16(static_cast<size_t>(kDecodeGroupBlock) * rows) +
          2 * RoundUp16(rows * static_cast<size_t>(dims.head_dim));
 }

@@ -88,6 +88,9 @@ inline constexpr int64_t kDecodeMinTileRows = kDecodeKeyBlock;
 // the L1 tile. The PV side serves them in passes of its own (kPvHeadsF32/F16 in attention-inl.h:
 // f32 2 heads with 32 registers, else 4).
 inline constexpr int64_t kDecodeGroupBlock = 4;
+// Floats of decode scratch per query head for the softmax's vector of running sums: the most
+// f32 lanes of any Highway target's vector (2048-bit SVE/RVV).
+inline constexpr int64_t kDecodeSumLanes = 64;
 // A (batch, KV head) pair's ctx is split into at most this many pieces for parallelism, and no
 // piece is shorter than kDecodeMinSplitRows rows (below that the final merge would cost more
 // than the split saves).
