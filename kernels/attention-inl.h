@@ -20,6 +20,9 @@
 #include "hwy/highway.h"
 #include "kernels/attention.h"
 #include "kernels/prefetch.h"
+#if HWY_ARCH_X86
+#include "src/arch/cpu_x86_avx512.h"
+#endif
 
 HWY_BEFORE_NAMESPACE();
 namespace roofprof {
@@ -185,28 +188,23 @@ inline DecodeScratch CarveDecodeScratch(const AttnDecodeDims& dims, float* base)
 
 // Decode prefetches the next tile while it works on this one, spread over the work: each
 // step over a key block's dimensions asks for the same bytes of the next tile's block, and the
-// last PV pass over each V row for the next tile's row. Only where that measured faster: the
-// 16-register targets walk a V tile in 8 column passes (AVX2; SSE4 more) and lean on it, with
-// the hint that leaves L1 and L2 alone (PrefetchToL3); AVX-512 (2 passes) ran fastest with
-// the hardware prefetchers alone. Zen 4 guest, GQA 32/8, batch 4, ctx 8192 (134 MB), 1 thread,
-// best of 3, ms with no prefetch / PrefetchToL3 / PrefetchToL2: --isa AVX2 f16 11.9 / 7.6 /
-// 8.5, f32 31.0 / 11.9 / 12.3; AVX3_DL f16 6.0 / 6.9 / 6.4, f32 11.5 / 13.7 / 14.3; --isa SSE4
-// f32 36.9 / 21.1. On 2 threads AVX3_DL measured level within this guest's
-// bandwidth swings. Other targets have no measurements and no prefetch.
+// last PV pass over each V row for the next tile's row, with the hint that leaves L1 and L2
+// alone (PrefetchToL3). Where: compute-heavy decode on every target (its longer tiles need it,
+// see kDecodeHeavyTileBytes in attention.h), and on the 16-register targets always: they walk
+// a V tile in 8 column passes (AVX2; SSE4 more). Zen 4 guest, GQA 32/8, batch 4, ctx 8192
+// (134 MB), 1 thread, 4 KiB tiles, best of 3, ms with no prefetch / PrefetchToL3 /
+// PrefetchToL2: --isa AVX2 f16 11.9 / 7.6 / 8.5, f32 31.0 / 11.9 / 12.3; --isa SSE4 f32
+// 36.9 / 21.1. Light decode with AVX-512 streamed faster with the hardware prefetchers alone
+// (attention.h). The Arm targets follow the same rule unmeasured.
 #if HWY_TARGET == HWY_SSSE3 || HWY_TARGET == HWY_SSE4 || HWY_TARGET == HWY_AVX2
-constexpr bool kDecodePrefetch = true;
+constexpr bool kDecodePrefetchAlways = true;
 #else
-constexpr bool kDecodePrefetch = false;
+constexpr bool kDecodePrefetchAlways = false;
 #endif
 template <class T>
 HWY_INLINE void PrefetchBytes(const T* p, size_t bytes) {
-  if constexpr (kDecodePrefetch) {
-    const char* c = reinterpret_cast<const char*>(p);
-    for (size_t off = 0; off < bytes; off += kCacheLine) PrefetchToL3(c + off);
-  } else {
-    (void)p;
-    (void)bytes;
-  }
+  const char* c = reinterpret_cast<const char*>(p);
+  for (size_t off = 0; off < bytes; off += kCacheLine) PrefetchToL3(c + off);
 }
 
 // Vectors of a key block's rows that one decode score step holds per head (kScoreRowVecs):
@@ -345,6 +343,35 @@ HWY_INLINE void DecodeScores(const float* HWY_RESTRICT qs, size_t dim,
   }
 }
 
+// Decode's f16 PV multiply-adds take their weight as a broadcast memory operand ({1to16}) on
+// AVX-512: a V vector there is a load and a widening, and the separate broadcast of each
+// weight into a register (vbroadcastss) competed with the widenings; with the broadcast done
+// by the load unit the f16 PV ran 34 against 37 cycles per K+V row pair (Zen 4 guest, GQA
+// 32/8, head_dim 128, 64-row tiles, one thread, in L3). f32 keeps the register: its V
+// vectors are full-width loads, and a load per multiply-add measured slower there (37.6
+// against 42.0 GB/s in L3, one thread). GCC shares one broadcast between the multiply-adds
+// of a weight whatever the source says, hence the instruction written out
+// (src/arch/cpu_x86_avx512.h).
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3 && (defined(__GNUC__) || defined(__clang__))
+constexpr bool kEmbedBroadcast = true;
+#else
+constexpr bool kEmbedBroadcast = false;
+#endif
+
+// acc + v * w[0] in every lane: with kEmbed (and kEmbedBroadcast), one multiply-add with the
+// broadcast memory operand; else from a broadcast register.
+template <bool kEmbed>
+HWY_INLINE VF MulAddBroadcast(DF d, const float* w, VF v, VF acc) {
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3 && (defined(__GNUC__) || defined(__clang__))
+  static_assert(hn::MaxLanes(DF()) == 16, "{1to16}: a 512-bit vector of f32");
+  if constexpr (kEmbed) {
+    ROOFPROF_AVX512_FMADD_BROADCAST(acc.raw, w, v.raw);
+    return acc;
+  }
+#endif
+  return hn::MulAdd(hn::Set(d, *w), v, acc);
+}
+
 // Accumulators of DecodeColumns, head g and vector c.
 // clang-format off
 #define RP_DEC_ACC(M) \
@@ -362,8 +389,9 @@ HWY_INLINE void DecodeScores(const float* HWY_RESTRICT qs, size_t dim,
 #define RP_DEC_V(c)      \
   VF v##c = hn::Zero(d); \
   if constexpr ((c) < kV) v##c = Kv::Load(d, v + (c)*lanes);
-#define RP_DEC_FMA(g, c) \
-  if constexpr ((g) < kH && (c) < kV) acc##g##c = hn::MulAdd(w##g, v##c, acc##g##c);
+#define RP_DEC_FMA(g, c)              \
+  if constexpr ((g) < kH && (c) < kV) \
+    acc##g##c = MulAddBroadcast<kEmbed>(d, p##g + t, v##c, acc##g##c);
 #define RP_DEC_STORE(g, c) \
   if constexpr ((g) < kH && (c) < kV) hn::StoreU(acc##g##c, d, o##g + (c)*lanes);
 
@@ -379,17 +407,15 @@ HWY_INLINE void DecodeColumns(DF d, const float* HWY_RESTRICT p, size_t ps, cons
                               float* o0, float* o1, float* o2, float* o3, const typename Kv::T* pf,
                               size_t pf_rows) {
   const size_t lanes = hn::Lanes(d);
+  constexpr bool kEmbed = kEmbedBroadcast && sizeof(typename Kv::T) == 2;
   RP_DEC_ACC(RP_DEC_LOAD)
+  const float* p0 = p;
   const float* p1 = kH > 1 ? p + ps : p;
   const float* p2 = kH > 2 ? p + 2 * ps : p;
   const float* p3 = kH > 3 ? p + 3 * ps : p;
   for (size_t t = 0; t < nt; ++t, v += dim) {
     if (t < pf_rows) PrefetchBytes(pf + t * dim, kV * lanes * sizeof(typename Kv::T));
     RP_DEC_VEC(RP_DEC_V)
-    const VF w0 = hn::Set(d, p[t]);
-    const VF w1 = hn::Set(d, p1[t]);
-    const VF w2 = hn::Set(d, p2[t]);
-    const VF w3 = hn::Set(d, p3[t]);
     RP_DEC_ACC(RP_DEC_FMA)
   }
   RP_DEC_ACC(RP_DEC_STORE)
@@ -586,6 +612,7 @@ void DecodeUnit(const AttnDecodeData& a, const DecodeScratch& s, int64_t b, int6
   const auto* v = static_cast<const typename Kv::T*>(a.v) +
                   static_cast<size_t>((b * dims.kv_heads + kvh) * dims.ctx) * dim;
   constexpr size_t kB = static_cast<size_t>(kDecodeKeyBlock);
+  const bool prefetch = kDecodePrefetchAlways || DecodeComputeHeavy(dims);
   for (int64_t t0 = c0; t0 < c1; t0 += static_cast<int64_t>(tile_rows)) {
     const size_t nt = static_cast<size_t>(std::min<int64_t>(tile_rows, c1 - t0));
     const size_t off = static_cast<size_t>(t0) * dim;
@@ -599,8 +626,10 @@ void DecodeUnit(const AttnDecodeData& a, const DecodeScratch& s, int64_t b, int6
         continue;
       }
     }
-    const size_t next = static_cast<size_t>(
-        std::min<int64_t>(tile_rows, std::max<int64_t>(0, c1 - t0 - static_cast<int64_t>(nt))));
+    const size_t next =
+        !prefetch ? 0
+                  : static_cast<size_t>(std::min<int64_t>(
+                        tile_rows, std::max<int64_t>(0, c1 - t0 - static_cast<int64_t>(nt))));
     if constexpr (Kv::kVectorLoad) {
       DecodeTile<Kv>(d, s, group, dim, k + off, v + off, nt, next);
     }

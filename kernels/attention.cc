@@ -32,6 +32,7 @@ AttnBlocking AttnBlockingEntry() {
   b.key_step_rows = static_cast<int64_t>(attn::kScoreRowVecs * attn::hn::Lanes(attn::DK()));
   b.pv_heads_f32 = attn::kPvHeadsF32;
   b.pv_heads_f16 = attn::kPvHeadsF16;
+  b.pv_embed_f16 = attn::kEmbedBroadcast;
   for (int heads = 1; heads <= 4; ++heads) {
     b.pv_vecs[heads] = static_cast<int64_t>(attn::PvVecs(heads));
   }
@@ -199,8 +200,7 @@ void StaticRange(int64_t units, int threads, int tid, int64_t* begin, int64_t* e
 
 int64_t DecodeTileRows(const AttnDecodeDims& dims) {
   const int64_t row_bytes = dims.head_dim * dims.kv_elem_bytes();
-  const int64_t bytes = std::clamp<int64_t>(kDecodeTileBytesPerHead * dims.group(),
-                                            kDecodeMinTileBytes, kDecodeMaxTileBytes);
+  const int64_t bytes = DecodeComputeHeavy(dims) ? kDecodeHeavyTileBytes : kDecodeTileBytes;
   const int64_t rows =
       std::clamp<int64_t>(bytes / row_bytes, kDecodeMinTileRows, kDecodeMaxTileRows);
   return rows / kDecodeKeyBlock * kDecodeKeyBlock;
@@ -315,7 +315,8 @@ AttnReferenceRow AttnPrefillReference(const AttnPrefillDims& dims, const float* 
 // stores the loops issue: K once per block of kDecodeGroupBlock query heads and V once per PV
 // pass of pv_heads of them (the tile stays in L1), a query element per dimension and score step of
 // a key block, each score written, read for the max, read and written by the exponential and
-// broadcast once per PV column step, and the accumulator loaded and stored once per tile.
+// broadcast once per PV column step (f16 on AVX-512: loaded by each PV multiply-add), and the
+// accumulator loaded and stored once per tile.
 WorkModel AttnDecodeModel(const AttnDecodeDims& dims, const ModelContext& ctx) {
   const double B = static_cast<double>(dims.batch), H = static_cast<double>(dims.heads);
   const double Hkv = static_cast<double>(dims.kv_heads), D = static_cast<double>(dims.head_dim);
@@ -363,8 +364,11 @@ WorkModel AttnDecodeModel(const AttnDecodeDims& dims, const ModelContext& ctx) {
   // A query element is broadcast once per dimension and score step of a key block (one
   // broadcast serves the step's row vectors).
   const double q_l1 = B * H * Cp * D * 4.0 / static_cast<double>(blk.key_step_rows);
-  // Per score: stored, loaded for the max, loaded and stored by exp, broadcast per PV step.
-  const double score_l1 = B * H * C * 4.0 * (4.0 + col_steps);
+  // Per score: stored, loaded for the max, loaded and stored by exp, then broadcast per PV
+  // step, or loaded by every PV multiply-add (f16 where pv_embed_f16: one per vector of
+  // head_dim).
+  const double weight_loads = !f32 && blk.pv_embed_f16 ? std::ceil(D / lanes) : col_steps;
+  const double score_l1 = B * H * C * 4.0 * (4.0 + weight_loads);
   // Per tile and head: the accumulator loaded and stored once (the rescale rides the load).
   const double acc_l1 = B * H * (tiles / (B * Hkv)) * D * 8.0;
   const double edge_l1 = B * H * D * 4.0 * 4.0 + (splits > 1 ? B * H * splits * (D + 2) * 8 : 0);

@@ -62,25 +62,22 @@ inline int64_t DecodeKeyIndex(const AttnDecodeDims& dims, int64_t b, int64_t kvh
          DecodeKeyOffset(dims.head_dim, t, i);
 }
 
-// Bytes of K (and of V) per tile: kDecodeTileBytesPerHead per query head of the group, at
-// least kDecodeMinTileBytes and at most kDecodeMaxTileBytes, in whole key blocks (at least one,
-// kDecodeMinTileRows rows). A K tile plus a V tile then take 8 to 32 KiB of L1 (more where one
-// key block does: 16 rows of over 1 KiB, head_dim 512 f32 or 1024 f16), with the scaled
-// queries and accumulators of one query block beside them (2 x 4 heads x 128 x 4 B = 4 KiB at
-// head_dim 128). Every query block reads the tile from L1 after the first brought it in from
-// memory. Few heads per KV head make decode stream-bound, and short tiles measured fastest there:
-// on a 2-core Zen 4 guest (32 KiB L1d), batch 8, ctx 8192, head_dim 128, 2 threads, interleaved
-// best of 3-5, 4 KiB tiles against the 16 KiB ones before: GQA group 4 f32 24.0 -> 20.1 ms
-// (22.4 -> 26.7 GB/s), f16 10.7 -> 6.9 ms (25.1 -> 38.9 GB/s); group 8 f16 8.8 -> 7.5 ms;
-// MHA head_dim 64 f16 5.1 -> 1.9 ms. Many heads per KV head make it compute-bound, and
-// longer tiles spread the per-tile work (softmax, accumulator loads and stores per head block)
-// over more rows: MQA (group 32) f32 8.7 / 8.5 / 7.8 ms with 4 / 8 / 16 KiB tiles. Under
-// 8 rows (head_dim 256 f32: 4 rows of 1 KiB) the per-tile work shows again: 8.3 against
-// 7.6 ms with 8 rows. (Those tiles were row counts of row-major K; tiles are now whole key
-// blocks, so an f32 tile at head_dim 128 holds 16 rows, 8 KiB.)
-inline constexpr int64_t kDecodeTileBytesPerHead = 512;
-inline constexpr int64_t kDecodeMinTileBytes = 4 * 1024;
-inline constexpr int64_t kDecodeMaxTileBytes = 16 * 1024;
+// Bytes of K (and of V) per tile: kDecodeTileBytes, or kDecodeHeavyTileBytes where
+// DecodeComputeHeavy, in whole key blocks (at least one, kDecodeMinTileRows rows; more where
+// one key block is larger: 16 rows of over 1 KiB, head_dim 512 f32 or 1024 f16). Heavy decode
+// spends its time in the multiply-adds, and longer tiles spread the per-tile work (softmax
+// reductions, accumulator loads and stores per head block) over more rows; it also prefetches
+// the next tile, without which the hardware prefetchers fell behind on longer tiles. Zen 4
+// guest, GQA 32/8 f16 head_dim 128 (4 flops per byte), one thread, interleaved best of 3-4,
+// GB/s of K+V: in L3, 4 / 8 / 16 KiB tiles 23.6 / 24.9 / 25.7; from DRAM (134 MB), 16 KiB
+// tiles 24.9 with the prefetch, 13.4 without, 15.5 and 17.5 prefetching K or V alone; the
+// 4 KiB tiles before 23.1. Light decode streams at the memory's pace and keeps short tiles
+// and the hardware prefetchers alone: MHA head_dim 64 f16 (1 flop per byte) on 2 threads in
+// fast-memory rounds moved 64.3 GB/s that way, 42.8-46.2 with the prefetch, 61.1 with 16 KiB
+// tiles; GQA 32/8 f32 (2 flops per byte) 31.9 against 36.0 GB/s with 16 KiB tiles and the
+// prefetch.
+inline constexpr int64_t kDecodeTileBytes = 4 * 1024;
+inline constexpr int64_t kDecodeHeavyTileBytes = 16 * 1024;
 inline constexpr int64_t kDecodeMinTileRows = kDecodeKeyBlock;
 // Query heads sharing a KV head that one score pass over a K tile serves (each vector of a key
 // block's dimension feeds one multiply-add per head: with 4 heads, 8 accumulators in flight, 16
@@ -96,6 +93,13 @@ inline constexpr int64_t kDecodeSumLanes = 64;
 // than the split saves).
 inline constexpr int64_t kDecodeMinSplitRows = 256;
 
+// Whether decode does at least 4 flops per byte of K and V (2 x group / element bytes: f16
+// with 4 or more query heads per KV head, f32 with 8 or more), enough that the multiply-adds,
+// not the stream, set its pace on a core: such decode takes kDecodeHeavyTileBytes tiles and
+// prefetches the next one (attention-inl.h).
+inline bool DecodeComputeHeavy(const AttnDecodeDims& dims) {
+  return dims.group() >= 2 * dims.kv_elem_bytes();
+}
 int64_t DecodeTileRows(const AttnDecodeDims& dims);
 // Pieces each (batch, KV head) pair's ctx is split into so that `threads` threads share the
 // work evenly: 1 when batch * kv_heads already divides among them.
@@ -210,6 +214,7 @@ struct AttnBlocking {
   int64_t pv_heads_f32 = 1;   // decode: query heads per PV pass over a V tile, f32 KV
   int64_t pv_heads_f16 = 1;   // decode: the same, f16 KV
   int64_t pv_vecs[5] = {};    // decode: vectors of head_dim per PV step, by heads per pass
+  bool pv_embed_f16 = false;  // decode, f16 KV: each PV multiply-add loads its weight
   int64_t micro_columns = 1;  // prefill: columns of a micro-tile
 };
 AttnBlocking AttnTargetBlocking(int64_t target);

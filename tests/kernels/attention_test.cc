@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "hwy/targets.h"
 #include "kernels/touch_counter.h"
 #include "kernels/workload.h"
 #include "src/error.h"
@@ -282,37 +283,41 @@ TEST(AttnDecode, SplitContextMergesPieces) {
   }
 }
 
-TEST(AttnDecode, TileRowsFollowTheGroup) {
+TEST(AttnDecode, TileRowsFollowTheWorkPerByte) {
   const auto tile_bytes = [](const AttnDecodeDims& d) {
     return DecodeTileRows(d) * d.head_dim * d.kv_elem_bytes();
   };
-  // GQA group 4 and 8 at head_dim 128: 4 KiB per f16 tile (16 rows); an f32 tile holds at
-  // least one key block (16 rows, 8 KiB).
+  // At least 4 flops per byte of K and V: f16 from group 4, f32 from group 8.
+  EXPECT_FALSE(DecodeComputeHeavy(Decode(8, 32, 16, 128, 8192, 16)));  // f16 group 2
+  EXPECT_TRUE(DecodeComputeHeavy(Decode(8, 32, 8, 128, 8192, 16)));    // f16 group 4
+  EXPECT_FALSE(DecodeComputeHeavy(Decode(8, 32, 8, 128, 8192, 32)));   // f32 group 4
+  EXPECT_TRUE(DecodeComputeHeavy(Decode(8, 32, 4, 128, 8192, 32)));    // f32 group 8
+  // Heavy: 16 KiB tiles (GQA 32/8 f16 head_dim 128: 64 rows; MQA f32: 32 rows).
+  EXPECT_EQ(DecodeTileRows(Decode(8, 32, 8, 128, 8192, 16)), 64);
+  EXPECT_EQ(tile_bytes(Decode(8, 32, 1, 128, 8192, 32)), kDecodeHeavyTileBytes);
+  // Light: 4 KiB tiles, at least one key block (GQA 32/8 f32: 16 rows of 512 B, 8 KiB; MHA
+  // head_dim 64 f16: 32 rows).
   EXPECT_EQ(DecodeTileRows(Decode(8, 32, 8, 128, 8192, 32)), kDecodeKeyBlock);
-  EXPECT_EQ(DecodeTileRows(Decode(8, 32, 8, 128, 8192, 16)), 16);
-  EXPECT_EQ(tile_bytes(Decode(8, 32, 4, 128, 8192, 16)), kDecodeMinTileBytes);
-  // Larger groups take longer tiles, up to kDecodeMaxTileBytes (MQA, group 32).
-  EXPECT_EQ(tile_bytes(Decode(8, 32, 2, 128, 8192, 32)), 8 * 1024);
-  EXPECT_EQ(tile_bytes(Decode(8, 32, 1, 128, 8192, 32)), kDecodeMaxTileBytes);
-  EXPECT_EQ(tile_bytes(Decode(1, 64, 1, 128, 8192, 16)), kDecodeMaxTileBytes);
+  EXPECT_EQ(DecodeTileRows(Decode(8, 32, 32, 64, 8192, 16)), 32);
+  EXPECT_EQ(tile_bytes(Decode(8, 32, 32, 64, 8192, 16)), kDecodeTileBytes);
   // Long rows keep kDecodeMinTileRows rows (head_dim 256 f32: 16 KiB).
   EXPECT_EQ(DecodeTileRows(Decode(1, 32, 8, 256, 8192, 32)), kDecodeMinTileRows);
   EXPECT_EQ(DecodeTileRows(Decode(1, 4, 4, 4096, 64, 32)), kDecodeMinTileRows);
-  // Every group and row length: whole key blocks within the bounds, and a K plus a V tile
-  // within 32 KiB and short of the 8 KiB minimum by less than a key block where the rows
-  // allow it.
+  // Every group and row length: whole key blocks within the bounds, no more than the tile
+  // size where more than one key block, and short of it by less than a key block.
   for (const int64_t group : {1, 2, 3, 4, 8, 16, 32, 64}) {
     for (const int64_t dim : {1, 16, 64, 80, 128, 256, 512}) {
       for (const int bits : {32, 16}) {
         const AttnDecodeDims d = Decode(1, group, 1, dim, 4096, bits);
         const int64_t rows = DecodeTileRows(d);
+        const int64_t want = DecodeComputeHeavy(d) ? kDecodeHeavyTileBytes : kDecodeTileBytes;
         EXPECT_GE(rows, kDecodeMinTileRows) << group << " " << dim << " " << bits;
         EXPECT_LE(rows, 512) << group << " " << dim << " " << bits;
         EXPECT_EQ(rows % kDecodeKeyBlock, 0) << group << " " << dim << " " << bits;
         if (rows > kDecodeMinTileRows) {
-          EXPECT_LE(2 * tile_bytes(d), 2 * kDecodeMaxTileBytes) << group << " " << dim;
-          EXPECT_GE(2 * tile_bytes(d) + 2 * kDecodeKeyBlock * d.head_dim * d.kv_elem_bytes(),
-                    std::min<int64_t>(2 * kDecodeMinTileBytes, 2 * 512 * dim * bits / 8))
+          EXPECT_LE(tile_bytes(d), want) << group << " " << dim << " " << bits;
+          EXPECT_GT(tile_bytes(d) + kDecodeKeyBlock * d.head_dim * d.kv_elem_bytes(),
+                    std::min<int64_t>(want, 512 * dim * bits / 8))
               << group << " " << dim << " " << bits;
         }
       }
@@ -450,6 +455,15 @@ TEST(AttnDecodeModel, GroupedKvHeadsCutDramTraffic) {
   // 16 MiB cache: lives in the 32 MiB L3, so no DRAM traffic between runs.
   EXPECT_EQ(w.bytes[static_cast<size_t>(Level::kDram)], 0.0);
   EXPECT_GT(w.bytes[static_cast<size_t>(Level::kL3)], 0.0);
+}
+
+TEST(AttnDecodeModel, CountsTheWeightLoadsOfThePvTheTargetRuns) {
+  // The f16 PV takes each weight as a broadcast memory operand on AVX-512 (attention-inl.h):
+  // one weight load per multiply-add, and the model says so for those targets only.
+  for (const int64_t target : Targets()) {
+    const bool avx512 = HWY_ARCH_X86 && target <= HWY_AVX3;  // AVX3 and the targets above it
+    EXPECT_EQ(AttnTargetBlocking(target).pv_embed_f16, avx512) << TargetName(target);
+  }
 }
 
 // ------------------------------------------------------------------------------------------
