@@ -115,10 +115,10 @@ struct KvF16 {
 // multiply-adds, 1.61 x 2^-24 without (SSE4, scalar). n comes from adding 1.5 x 2^23, which
 // leaves round(x) (ties to even) in the low mantissa bits of the sum; shifted left by 23 they
 // are n's exponent-field increment, the sum's own exponent bits shifting out. 12 vector
-// instructions, where rounding with hn::Round and converting with hn::ConvertTo took 15 (the
-// conversion guards against out-of-range lanes these inputs cannot have), and hn::Exp about
-// 22 (it handles any sign and range). Decode's softmax, Zen 4 guest, f16 GQA 32/8 in L3, one
-// thread: 78.5 -> 77.3 cycles per K+V row pair.
+// instructions with FMAs, where rounding with hn::Round and converting with hn::ConvertTo took
+// 16 on AVX-512 (the conversion guards against out-of-range lanes these inputs cannot have),
+// and hn::Exp about 22 (it handles any sign and range). Decode's softmax, Zen 4 guest, f16 GQA 32/8
+// in L3, one thread: 78.5 -> 77.3 cycles per K+V row pair.
 HWY_INLINE VF Exp2Bounded(DF d, VF x) {
   const hn::RebindToSigned<DF> di;
   const VF magic = hn::Set(d, 12582912.0f);  // 1.5 * 2^23
@@ -156,7 +156,7 @@ struct DecodeScratch {
   float* acc;           // [group][D] unnormalised output
   float* m;             // [group] running max of the scores
   float* l;             // [group] running sum of exp(score - max): the scalar part
-  float* lsum;          // [group][kDecodeSumLanes]: its vector part, summed across lanes at the end
+  float* lsum;          // [group][lanes]: its vector part, summed across lanes at the end
   float* scores;        // [kDecodeGroupBlock][tile_rows] scores, then weights, of one head block
   float* ktile;         // f32 copy of a K tile (scalar f16 path), laid out as the cache
   float* vtile;         // [tile_rows][D]
@@ -164,9 +164,6 @@ struct DecodeScratch {
 };
 
 inline size_t RoundUp16(size_t n) { return (n + 15) / 16 * 16; }
-
-static_assert(hn::MaxLanes(DF()) <= static_cast<size_t>(kDecodeSumLanes),
-              "a softmax sum vector fits its scratch");
 
 inline DecodeScratch CarveDecodeScratch(const AttnDecodeDims& dims, float* base) {
   const size_t gd = static_cast<size_t>(dims.group() * dims.head_dim);
@@ -179,7 +176,7 @@ inline DecodeScratch CarveDecodeScratch(const AttnDecodeDims& dims, float* base)
   s.m = s.acc + RoundUp16(gd);
   s.l = s.m + RoundUp16(g);
   s.lsum = s.l + RoundUp16(g);
-  s.scores = s.lsum + g * static_cast<size_t>(kDecodeSumLanes);
+  s.scores = s.lsum + RoundUp16(g * hn::Lanes(DF()));  // DecodeScratchFloats: the widest
   s.ktile = s.scores + RoundUp16(static_cast<size_t>(kDecodeGroupBlock) * rows);
   s.vtile = s.ktile + RoundUp16(tile);
   s.score_stride = rows;
@@ -352,17 +349,19 @@ HWY_INLINE void DecodeScores(const float* HWY_RESTRICT qs, size_t dim,
 // against 42.0 GB/s in L3, one thread). GCC shares one broadcast between the multiply-adds
 // of a weight whatever the source says, hence the instruction written out
 // (src/arch/cpu_x86_avx512.h).
+#undef ROOFPROF_DECODE_EMBED_BROADCAST
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3 && (defined(__GNUC__) || defined(__clang__))
-constexpr bool kEmbedBroadcast = true;
+#define ROOFPROF_DECODE_EMBED_BROADCAST 1
 #else
-constexpr bool kEmbedBroadcast = false;
+#define ROOFPROF_DECODE_EMBED_BROADCAST 0
 #endif
+constexpr bool kEmbedBroadcast = ROOFPROF_DECODE_EMBED_BROADCAST;
 
 // acc + v * w[0] in every lane: with kEmbed (and kEmbedBroadcast), one multiply-add with the
 // broadcast memory operand; else from a broadcast register.
 template <bool kEmbed>
 HWY_INLINE VF MulAddBroadcast(DF d, const float* w, VF v, VF acc) {
-#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3 && (defined(__GNUC__) || defined(__clang__))
+#if ROOFPROF_DECODE_EMBED_BROADCAST
   static_assert(hn::MaxLanes(DF()) == 16, "{1to16}: a 512-bit vector of f32");
   if constexpr (kEmbed) {
     ROOFPROF_AVX512_FMADD_BROADCAST(acc.raw, w, v.raw);
@@ -399,7 +398,8 @@ HWY_INLINE VF MulAddBroadcast(DF d, const float* w, VF v, VF acc) {
 // and corr at the pass's first head, o_g: the heads' accumulators at the first column, v: V
 // at the first column). The rescale by corr_g (the online softmax's
 // 2^(m_old - m_new)) rides on the accumulator loads. Each V vector is loaded (and widened)
-// once for the kH heads, each broadcast weight serves kV vectors. Rows t < pf_rows prefetch
+// once for the kH heads, each broadcast weight serves kV vectors (f16 on AVX-512: each
+// multiply-add loads its weight, MulAddBroadcast). Rows t < pf_rows prefetch
 // the same columns of row t at pf.
 template <class Kv, int kH, int kV>
 HWY_INLINE void DecodeColumns(DF d, const float* HWY_RESTRICT p, size_t ps, const float* corr,
@@ -510,7 +510,7 @@ HWY_INLINE void DecodeSoftmax(DF d, float* HWY_RESTRICT p, size_t ps, size_t nt,
     }
     float sum = 0.0f;
     if (vec_end > 0) {
-      float* HWY_RESTRICT lg = lsum + static_cast<size_t>(g) * kDecodeSumLanes;
+      float* HWY_RESTRICT lg = lsum + static_cast<size_t>(g) * lanes;
       const VF vm = hn::Set(d, m[g]);
       VF vsum = hn::LoadU(d, lg);
       if (rise) vsum = hn::Mul(vsum, hn::Set(d, corr[g]));
@@ -521,7 +521,7 @@ HWY_INLINE void DecodeSoftmax(DF d, float* HWY_RESTRICT p, size_t ps, size_t nt,
       }
       hn::StoreU(vsum, d, lg);
     } else if (rise) {
-      float* lg = lsum + static_cast<size_t>(g) * kDecodeSumLanes;
+      float* lg = lsum + static_cast<size_t>(g) * lanes;
       for (size_t j = 0; j < lanes; ++j) lg[j] *= corr[g];
     }
     for (size_t j = vec_end; j < nt; ++j) {  // the part no whole vector covers
@@ -539,8 +539,8 @@ HWY_INLINE void DecodeTileBlock(DF d, const DecodeScratch& s, size_t g0, size_t 
                                 size_t pf_rows) {
   float corr[4];
   DecodeScores<Kv, kG>(s.qs + g0 * dim, dim, k, nt, s.scores, s.score_stride, pf_k, pf_rows);
-  DecodeSoftmax<kG>(d, s.scores, s.score_stride, nt, s.m + g0, s.l + g0,
-                    s.lsum + g0 * kDecodeSumLanes, corr);
+  DecodeSoftmax<kG>(d, s.scores, s.score_stride, nt, s.m + g0, s.l + g0, s.lsum + g0 * hn::Lanes(d),
+                    corr);
   DecodeAccumulate<Kv, kG>(d, s.scores, s.score_stride, corr, v, nt, dim, s.acc + g0 * dim, pf_v,
                            pf_rows);
 }
@@ -601,9 +601,7 @@ void DecodeUnit(const AttnDecodeData& a, const DecodeScratch& s, int64_t b, int6
   for (size_t g = 0; g < group; ++g) {
     s.m[g] = kNegInf;
     s.l[g] = 0.0f;
-    for (size_t j = 0; j < static_cast<size_t>(kDecodeSumLanes); ++j) {
-      s.lsum[g * kDecodeSumLanes + j] = 0.0f;
-    }
+    hn::StoreU(hn::Zero(d), d, s.lsum + g * hn::Lanes(d));
   }
   // Tiles start at whole key blocks (c0 is one), so a tile's K is at the same element offset
   // t0 * dim as its V, from the pair's first K block.
@@ -636,7 +634,7 @@ void DecodeUnit(const AttnDecodeData& a, const DecodeScratch& s, int64_t b, int6
   }
   float* out = a.out + (b * dims.heads + h0) * dims.head_dim;
   for (size_t g = 0; g < group; ++g) {
-    const VF lv = hn::LoadU(d, s.lsum + g * kDecodeSumLanes);
+    const VF lv = hn::LoadU(d, s.lsum + g * hn::Lanes(d));
     s.l[g] += hn::GetLane(hn::SumOfLanes(d, lv));
     if (partial != nullptr) {
       float* p = partial + g * (dim + 2);

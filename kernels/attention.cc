@@ -225,7 +225,8 @@ size_t DecodeScratchFloats(const AttnDecodeDims& dims) {
   const size_t gd = static_cast<size_t>(dims.group() * dims.head_dim);
   const size_t g = static_cast<size_t>(dims.group());
   const size_t rows = static_cast<size_t>(DecodeTileRows(dims));
-  return 2 * RoundUp16(gd) + 2 * RoundUp16(g) + g * static_cast<size_t>(kDecodeSumLanes) +
+  // The softmax's vector sums: one vector per head, of the widest target here.
+  return 2 * RoundUp16(gd) + 2 * RoundUp16(g) + RoundUp16(g * static_cast<size_t>(MaxLanes())) +
          RoundUp16(static_cast<size_t>(kDecodeGroupBlock) * rows) +
          2 * RoundUp16(rows * static_cast<size_t>(dims.head_dim));
 }
@@ -301,6 +302,24 @@ AttnReferenceRow AttnPrefillReference(const AttnPrefillDims& dims, const float* 
                           out ? out + (h * dims.tokens + i) * dims.head_dim : nullptr, counter);
 }
 
+double DecodePvWeightLoads(const AttnDecodeDims& dims, const AttnBlocking& blk) {
+  const bool f32 = dims.kv_elem_bytes() == 4;
+  const double D = static_cast<double>(dims.head_dim);
+  const double lanes = static_cast<double>(blk.lanes);
+  if (!f32 && blk.pv_embed_f16) return std::ceil(D / lanes);
+  // Column steps of the PV loop per cached row, for the first head block's passes: steps of
+  // pv_vecs vectors, then of 4 (where pv_vecs > 4), then single vectors (the scalar tail
+  // loads element by element, counted as vectors here).
+  const int64_t pv_heads = f32 ? blk.pv_heads_f32 : blk.pv_heads_f16;
+  const int64_t pass_heads = std::min<int64_t>(pv_heads, std::min<int64_t>(dims.group(), 4));
+  const double pv_vecs = static_cast<double>(blk.pv_vecs[pass_heads]);
+  const double wide = std::floor(D / (pv_vecs * lanes));
+  double rest = D - wide * pv_vecs * lanes;
+  const double fours = pv_vecs > 4 ? std::floor(rest / (4 * lanes)) : 0.0;
+  rest -= fours * 4 * lanes;
+  return wide + fours + std::ceil(rest / lanes);
+}
+
 // ------------------------------------------------------------------------------------------
 // Work models.
 //
@@ -313,10 +332,10 @@ AttnReferenceRow AttnPrefillReference(const AttnPrefillDims& dims, const float* 
 // byte of it crosses each level out to there once per run (K and V are read once per
 // (batch, KV head), not once per query head: that is GQA's saving). L1 counts the loads and
 // stores the loops issue: K once per block of kDecodeGroupBlock query heads and V once per PV
-// pass of pv_heads of them (the tile stays in L1), a query element per dimension and score step of
-// a key block, each score written, read for the max, read and written by the exponential and
-// broadcast once per PV column step (f16 on AVX-512: loaded by each PV multiply-add), and the
-// accumulator loaded and stored once per tile.
+// pass of pv_heads of them (re-reads from L2 where a K and a V tile exceed L1), a query element per
+// dimension and score step of a key block, each score written, read for the max, read and written
+// by the exponential and broadcast once per PV column step (f16 on AVX-512: loaded by each PV
+// multiply-add), and the accumulator loaded and stored once per tile.
 WorkModel AttnDecodeModel(const AttnDecodeDims& dims, const ModelContext& ctx) {
   const double B = static_cast<double>(dims.batch), H = static_cast<double>(dims.heads);
   const double Hkv = static_cast<double>(dims.kv_heads), D = static_cast<double>(dims.head_dim);
@@ -349,30 +368,22 @@ WorkModel AttnDecodeModel(const AttnDecodeDims& dims, const ModelContext& ctx) {
   const int splits = static_cast<int>(DecodeSplits(dims, ctx.threads));
   const double rows = static_cast<double>(DecodeTileRows(dims));
   const double tiles = B * Hkv * splits * std::ceil(C / splits / rows);
-  const double lanes = static_cast<double>(blk.lanes);
-  // Column steps of the PV loop per cached row, for the first head block's passes: steps of
-  // pv_vecs vectors, then of 4 (where pv_vecs > 4), then single vectors (the scalar tail
-  // loads element by element, counted as vectors here).
-  const int64_t pass_heads = std::min<int64_t>(pv_heads, std::min<int64_t>(g, 4));
-  const double pv_vecs = static_cast<double>(blk.pv_vecs[pass_heads]);
-  const double wide = std::floor(D / (pv_vecs * lanes));
-  double rest = D - wide * pv_vecs * lanes;
-  const double fours = pv_vecs > 4 ? std::floor(rest / (4 * lanes)) : 0.0;
-  rest -= fours * 4 * lanes;
-  const double col_steps = wide + fours + std::ceil(rest / lanes);
   const double kv_l1 = k_bytes * passes + v_bytes * v_passes;
   // A query element is broadcast once per dimension and score step of a key block (one
   // broadcast serves the step's row vectors).
   const double q_l1 = B * H * Cp * D * 4.0 / static_cast<double>(blk.key_step_rows);
-  // Per score: stored, loaded for the max, loaded and stored by exp, then broadcast per PV
-  // step, or loaded by every PV multiply-add (f16 where pv_embed_f16: one per vector of
-  // head_dim).
-  const double weight_loads = !f32 && blk.pv_embed_f16 ? std::ceil(D / lanes) : col_steps;
-  const double score_l1 = B * H * C * 4.0 * (4.0 + weight_loads);
+  // Per score: stored, loaded for the max, loaded and stored by exp, then loaded by the PV
+  // (DecodePvWeightLoads).
+  const double score_l1 = B * H * C * 4.0 * (4.0 + DecodePvWeightLoads(dims, blk));
   // Per tile and head: the accumulator loaded and stored once (the rescale rides the load).
   const double acc_l1 = B * H * (tiles / (B * Hkv)) * D * 8.0;
   const double edge_l1 = B * H * D * 4.0 * 4.0 + (splits > 1 ? B * H * splits * (D + 2) * 8 : 0);
   w.bytes[0] = kv_l1 + q_l1 + score_l1 + acc_l1 + edge_l1;
+  // K read again by each head block after the first, V by each PV pass after the first: from
+  // L1 while a K and a V tile fit its usable part, from L2 beyond (16 KiB tiles).
+  const double rereads = k_bytes * (passes - 1.0) + v_bytes * (v_passes - 1.0);
+  const int tile_level = ResidentLevel(2.0 * rows * D * eb * std::max(1, ctx.threads), ctx);
+  for (int l = 1; l <= std::min(tile_level, 2); ++l) w.bytes[static_cast<size_t>(l)] += rereads;
 
   w.derivation = {
       Fmt("flops: B*H*ctx*(4*D+2) + 2*B*H*D = %.4g (q.k and p.v 2 flops per multiply-add, "
@@ -388,6 +399,10 @@ WorkModel AttnDecodeModel(const AttnDecodeDims& dims, const ModelContext& ctx) {
           passes, v_passes, static_cast<double>(pv_heads)) +
           Fmt(" + q per key-block vector (%.4g B) + scores and weights (%.4g B)", q_l1, score_l1) +
           Fmt(" + accumulators (%.4g B) + q, out, split partials (%.4g B)", acc_l1, edge_l1),
+      Fmt("K and V re-read by later head blocks and PV passes: %.4g B (a K and a V tile take "
+          "%.4g B), from ",
+          rereads, 2.0 * rows * D * eb) +
+          (tile_level == 0 ? "L1" : "L2"),
   };
   return w;
 }

@@ -74,8 +74,8 @@ inline int64_t DecodeKeyIndex(const AttnDecodeDims& dims, int64_t b, int64_t kvh
 // 4 KiB tiles before 23.1. Light decode streams at the memory's pace and keeps short tiles
 // and the hardware prefetchers alone: MHA head_dim 64 f16 (1 flop per byte) on 2 threads in
 // fast-memory rounds moved 64.3 GB/s that way, 42.8-46.2 with the prefetch, 61.1 with 16 KiB
-// tiles; GQA 32/8 f32 (2 flops per byte) 31.9 against 36.0 GB/s with 16 KiB tiles and the
-// prefetch.
+// tiles; GQA 32/8 f32 (2 flops per byte) moved 36.0 GB/s that way and 31.9 with 16 KiB tiles
+// and the prefetch (slow-memory minutes, 2 threads).
 inline constexpr int64_t kDecodeTileBytes = 4 * 1024;
 inline constexpr int64_t kDecodeHeavyTileBytes = 16 * 1024;
 inline constexpr int64_t kDecodeMinTileRows = kDecodeKeyBlock;
@@ -85,9 +85,6 @@ inline constexpr int64_t kDecodeMinTileRows = kDecodeKeyBlock;
 // the L1 tile. The PV side serves them in passes of its own (kPvHeadsF32/F16 in attention-inl.h:
 // f32 2 heads with 32 registers, else 4).
 inline constexpr int64_t kDecodeGroupBlock = 4;
-// Floats of decode scratch per query head for the softmax's vector of running sums: the most
-// f32 lanes of any Highway target's vector (2048-bit SVE/RVV).
-inline constexpr int64_t kDecodeSumLanes = 64;
 // A (batch, KV head) pair's ctx is split into at most this many pieces for parallelism, and no
 // piece is shorter than kDecodeMinSplitRows rows (below that the final merge would cost more
 // than the split saves).
@@ -101,6 +98,11 @@ inline bool DecodeComputeHeavy(const AttnDecodeDims& dims) {
   return dims.group() >= 2 * dims.kv_elem_bytes();
 }
 int64_t DecodeTileRows(const AttnDecodeDims& dims);
+struct AttnBlocking;
+// Loads of each softmax weight by the PV loop of a target's blocking: one broadcast per
+// column step, or one per multiply-add where the f16 PV embeds the broadcast
+// (AttnBlocking::pv_embed_f16).
+double DecodePvWeightLoads(const AttnDecodeDims& dims, const AttnBlocking& blk);
 // Pieces each (batch, KV head) pair's ctx is split into so that `threads` threads share the
 // work evenly: 1 when batch * kv_heads already divides among them.
 int64_t DecodeSplits(const AttnDecodeDims& dims, int threads);

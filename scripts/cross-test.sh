@@ -211,6 +211,7 @@ for arch in "${arches[@]}"; do
     "$top/scripts/cross-deps.sh" "$triplet" "$top/build/cross-deps/$triplet/prefix"
   fi
   log "configure + build $triplet"
+  mkdir -p "$top/build"  # the logs sit beside the build folder, which a fresh clone lacks
   cmake --preset "$triplet" -S "$top" > "$build.configure.log" 2>&1 ||
     { tail -30 "$build.configure.log"; exit 1; }
   t_build=$SECONDS

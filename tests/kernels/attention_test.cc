@@ -226,10 +226,10 @@ TEST(AttnDecode, F16CacheBothPathsOnEveryTarget) {
 TEST(AttnDecode, FollowsARisingMaxOnEveryTarget) {
   // Scores that climb along the cache move each head's max: over the whole context by 300, 60
   // or 15 (scaled units), that is by about 12, 2.3 or 0.6 log2 units per 16-row tile at
-  // head_dim 128 and twice that at head_dim 24 (32-row tiles). Against the slack of 8 log2
-  // units the reference max then moves in most tiles, every few tiles, or rarely, so the
-  // rescale of the accumulators and sums and, on 2 threads, the merge of the split pieces all
-  // take part.
+  // head_dim 128 (f32), four times that in the f16 shape's 64-row tiles, and twice that at
+  // head_dim 24 (32-row tiles). Against the slack of 8 log2 units the reference max then moves
+  // in most tiles, every few tiles, or rarely, so the rescale of the accumulators and sums and,
+  // on 2 threads, the merge of the split pieces all take part.
   for (const int64_t target : Targets()) {
     const int64_t L = Lanes(target);
     for (const double rise : {300.0, 60.0, 15.0}) {
@@ -459,10 +459,25 @@ TEST(AttnDecodeModel, GroupedKvHeadsCutDramTraffic) {
 
 TEST(AttnDecodeModel, CountsTheWeightLoadsOfThePvTheTargetRuns) {
   // The f16 PV takes each weight as a broadcast memory operand on AVX-512 (attention-inl.h):
-  // one weight load per multiply-add, and the model says so for those targets only.
+  // a load per multiply-add, one per vector of head_dim. Elsewhere, and for f32, one
+  // broadcast per column step of the PV loop.
+  const AttnDecodeDims f16 = Decode(8, 32, 8, 128, 2048, 16), f32 = Decode(8, 32, 8, 128, 2048, 32);
   for (const int64_t target : Targets()) {
-    const bool avx512 = HWY_ARCH_X86 && target <= HWY_AVX3;  // AVX3 and the targets above it
-    EXPECT_EQ(AttnTargetBlocking(target).pv_embed_f16, avx512) << TargetName(target);
+    const AttnBlocking blk = AttnTargetBlocking(target);
+    const bool avx512 = HWY_ARCH_X86 && target <= HWY_AVX3;  // AVX3 and the targets better
+    EXPECT_EQ(blk.pv_embed_f16, avx512) << TargetName(target);
+    const double vectors = std::ceil(128.0 / static_cast<double>(blk.lanes));
+    // One PV pass serves min(pv_heads, 4) heads with pv_vecs[that] vectors per column step
+    // (128 is a whole number of steps on every target).
+    const auto steps = [&](int64_t pv_heads) {
+      return vectors / static_cast<double>(blk.pv_vecs[std::min<int64_t>(pv_heads, 4)]);
+    };
+    EXPECT_EQ(DecodePvWeightLoads(f32, blk), steps(blk.pv_heads_f32)) << TargetName(target);
+    const double f16_steps = steps(blk.pv_heads_f16);
+    EXPECT_EQ(DecodePvWeightLoads(f16, blk), avx512 ? vectors : f16_steps) << TargetName(target);
+    if (avx512) {
+      EXPECT_GT(DecodePvWeightLoads(f16, blk), f16_steps) << TargetName(target);
+    }
   }
 }
 
