@@ -509,21 +509,16 @@ HWY_INLINE void DecodeSoftmax(DF d, float* HWY_RESTRICT p, size_t ps, size_t nt,
       m[g] = m_new;
     }
     float sum = 0.0f;
-    if (vec_end > 0) {
-      float* HWY_RESTRICT lg = lsum + static_cast<size_t>(g) * lanes;
-      const VF vm = hn::Set(d, m[g]);
-      VF vsum = hn::LoadU(d, lg);
-      if (rise) vsum = hn::Mul(vsum, hn::Set(d, corr[g]));
-      for (size_t j = 0; j < vec_end; j += lanes) {
-        const VF e = Exp2Bounded(d, hn::Sub(hn::LoadU(d, pg + j), vm));
-        hn::StoreU(e, d, pg + j);
-        vsum = hn::Add(vsum, e);
-      }
-      hn::StoreU(vsum, d, lg);
-    } else if (rise) {
-      float* lg = lsum + static_cast<size_t>(g) * lanes;
-      for (size_t j = 0; j < lanes; ++j) lg[j] *= corr[g];
+    float* HWY_RESTRICT lg = lsum + static_cast<size_t>(g) * lanes;
+    const VF vm = hn::Set(d, m[g]);
+    VF vsum = hn::LoadU(d, lg);
+    if (rise) vsum = hn::Mul(vsum, hn::Set(d, corr[g]));
+    for (size_t j = 0; j < vec_end; j += lanes) {
+      const VF e = Exp2Bounded(d, hn::Sub(hn::LoadU(d, pg + j), vm));
+      hn::StoreU(e, d, pg + j);
+      vsum = hn::Add(vsum, e);
     }
+    hn::StoreU(vsum, d, lg);
     for (size_t j = vec_end; j < nt; ++j) {  // the part no whole vector covers
       pg[j] = std::exp2(pg[j] - m[g]);
       sum += pg[j];
