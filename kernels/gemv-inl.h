@@ -347,30 +347,27 @@ void PackActivations(const GemvCall& call, const GemvBlocking& b, float* packed)
   }
 }
 
-#if HWY_TARGET == HWY_AVX3_DL
-#include "src/arch/cpu_x86_vnni-inl.h"
+#if HWY_TARGET == HWY_AVX3_DL || HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX2
+#include "src/arch/cpu_x86_int8-inl.h"
 
-// q4_0 and q8_0 with one token on AVX-512 VNNI: integer dot products against the q8_0
-// activations, two weight blocks per step. A step turns the two blocks into 64 unsigned bytes
-// (q4_0: the 16 qs bytes of each side by side, then shifted right by 4, masked to nibbles:
-// [b0 0..15 | b1 0..15 | b0 16..31 | b1 16..31]; q8_0: the 32 qs bytes of each with the sign
-// bit flipped, q + 128: [b0 0..31 | b1 0..31]); one vpdpbusd multiplies them by the int8
-// activations packed in that order and sums each 4 into 16 int32 lanes, every lane within one
-// block. The offset (8 or 128) is the seed the sums start from: -offset x the block's
-// activation sum, in one lane of that block. Then one convert and one FMA with d_w x d_a per
-// lane. Integer sums are exact and d_w x d_a is exact in f32 (11 + 11 bits): one rounding per
-// block before the f32 accumulation. Per two blocks and row: 11 vector ops for q4_0, 8 for
-// q8_0, where the f32 decoders take 14 (6 lane-crossing shuffles) and 10.
+// q4_0 and q8_0 take int8 dot products from integer panels (GemvIntPanelRun) on the x86 targets
+// with byte dot products: vpdpbusd on AVX3_DL, vpmaddubsw + vpmaddwd on AVX3 and AVX2
+// (SumsOf4MulAdd, src/arch/cpu_x86_int8-inl.h).
 inline constexpr bool kIntegerDotTarget = true;
-// Packed A record per two blocks: 64 int8 activations, 64 B of int32 seeds, 16 f32 d_a.
-inline constexpr size_t kPairBytes = static_cast<size_t>(kGemvPairRecordBytes);
+// Where q8_0 weights enter the byte products: with the sign bit flipped (q + 128, unsigned,
+// against a seed of -128 x the activation sum) where the product is exact (vpdpbusd); as |q|
+// against the activations carrying q's sign elsewhere, since vpmaddubsw saturates a pair sum
+// past 32767 (255 x 127 x 2 would) and 128 x 127 x 2 = 32512 does not.
+inline constexpr bool kQ8Offset = kExactByteDots;
 
-// Where weight j (0..31) of block h (0, 1) sits among a step's 64 bytes, and the weight
-// bytes of a step.
+// The integer forms of q4_0 and q8_0: the offset their weight bytes carry (the activation
+// records' seed is -offset x the activation sum), and on AVX3_DL where weight j (0..31) of block
+// h (0, 1) sits among a one-token step's 64 bytes, and the weight bytes of a step.
 struct IntegerQ4_0 {
   static constexpr WeightFormat kFormat = WeightFormat::kQ4_0;
   static constexpr size_t kBlock = sizeof(BlockQ4_0);
   static constexpr int32_t kOffset = 8;
+#if HWY_TARGET == HWY_AVX3_DL
   static constexpr size_t Slot(size_t h, size_t j) { return (j >> 4) * 32 + h * 16 + (j & 15); }
   static HWY_INLINE hn::Vec512<uint8_t> Weights(const uint8_t* b0, const uint8_t* b1) {
     const hn::Full512<uint8_t> du8;
@@ -381,11 +378,13 @@ struct IntegerQ4_0 {
     const auto q_hi = hn::BitCast(d32, hn::ShiftRight<4>(hn::BitCast(d32w, q)));
     return hn::And(hn::Combine(du8, q_hi, q), hn::Set(du8, 0x0F));
   }
+#endif
 };
 struct IntegerQ8_0 {
   static constexpr WeightFormat kFormat = WeightFormat::kQ8_0;
   static constexpr size_t kBlock = sizeof(BlockQ8_0);
-  static constexpr int32_t kOffset = 128;
+  static constexpr int32_t kOffset = kQ8Offset ? 128 : 0;
+#if HWY_TARGET == HWY_AVX3_DL
   static constexpr size_t Slot(size_t h, size_t j) { return h * 32 + j; }
   static HWY_INLINE hn::Vec512<uint8_t> Weights(const uint8_t* b0, const uint8_t* b1) {
     const hn::Full512<uint8_t> du8;
@@ -393,6 +392,7 @@ struct IntegerQ8_0 {
     const auto q = hn::Combine(du8, hn::LoadU(d32, b1 + 2), hn::LoadU(d32, b0 + 2));
     return hn::Xor(q, hn::Set(du8, 0x80));
   }
+#endif
 };
 template <class Policy>
 struct IntegerFor;
@@ -404,6 +404,22 @@ template <>
 struct IntegerFor<DecodeQ8_0> {
   using type = IntegerQ8_0;
 };
+
+#if HWY_TARGET == HWY_AVX3_DL
+// q4_0 and q8_0 with one token on AVX-512 VNNI: integer dot products against the q8_0
+// activations, two weight blocks per step. A step turns the two blocks into 64 unsigned bytes
+// (q4_0: the 16 qs bytes of each side by side, then shifted right by 4, masked to nibbles:
+// [b0 0..15 | b1 0..15 | b0 16..31 | b1 16..31]; q8_0: the 32 qs bytes of each with the sign
+// bit flipped, q + 128: [b0 0..31 | b1 0..31]); one vpdpbusd multiplies them by the int8
+// activations packed in that order and sums each 4 into 16 int32 lanes, every lane within one
+// block. The offset (8 or 128) is the seed the sums start from: -offset x the block's
+// activation sum, in one lane of that block. Then one convert and one FMA with d_w x d_a per
+// lane. Integer sums are exact and d_w x d_a is exact in f32 (11 + 11 bits): one rounding per
+// block before the f32 accumulation. Per two blocks and row: 11 vector ops for q4_0, 8 for
+// q8_0, where the f32 decoders take 14 (6 lane-crossing shuffles) and 10.
+inline constexpr bool kIntegerRowTarget = true;
+// Packed A record per two blocks: 64 int8 activations, 64 B of int32 seeds, 16 f32 d_a.
+inline constexpr size_t kPairBytes = static_cast<size_t>(kGemvPairRecordBytes);
 
 // The pair record p of the k-block at kb (blocks long) of the single token (at most 4 bytes
 // per weight, so the records fit the f32 packing's space). A missing second block (odd block
@@ -512,6 +528,9 @@ ROOFPROF_ATTR_AVX512VNNI HWY_NOINLINE void GemvTileInt(const float* f16, const T
 }
 
 #undef RP_INT_ROW
+#else
+inline constexpr bool kIntegerRowTarget = false;
+#endif  // HWY_TARGET == HWY_AVX3_DL
 
 // q4_0 and q8_0 panels (gemv.h: GemvIntPanelRecordBytes), T tokens at a time. Per record and
 // 16-row block: q4_0's four nibble vectors give the rows' weights 4g..4g+3 (low nibbles) and
@@ -525,7 +544,20 @@ ROOFPROF_ATTR_AVX512VNNI HWY_NOINLINE void GemvTileInt(const float* f16, const T
 // One token: J = 4 blocks per tile, four streams; no software prefetch: a standalone loop of the
 // q4_0 step read n = 11008, k = 4096 (2 threads) at 0.29-0.33 ms without and 0.36 ms with an L2
 // prefetch 2 KiB ahead.
+// On AVX3 and AVX2 the byte products go through int16 (src/arch/cpu_x86_int8-inl.h): q4_0 takes
+// a group's low and high nibbles in one SumsOf8MulAdd (vpmaddubsw twice, vpaddw, vpmaddwd,
+// vpaddd), q8_0 multiplies |q| by the activations negated where q < 0 (kQ8Offset) in
+// SumsOf4MulAdd (vpsignb or a masked subtraction, vpmaddubsw, vpmaddwd, vpaddd). The dependency
+// runs through the vpaddd alone, so one int32 sum per vector and token serves. AVX2 vectors hold 8
+// rows: a 16-row block is two vectors, the low and high halves of each 64-byte group, and a tile J
+// such vectors (GemvIntPanelVectors).
 inline constexpr size_t kIntActRecord = static_cast<size_t>(kGemvIntActRecordBytes);
+// Rows per vector of the integer tiles, vectors per 16-row panel block.
+inline constexpr size_t kIntRowsPerVector = hn::MaxLanes(DecodeTag());
+inline constexpr size_t kIntVectorsPerBlock =
+    static_cast<size_t>(kGemvPanelRows) / kIntRowsPerVector;
+static_assert(kIntRowsPerVector == static_cast<size_t>(GemvIntPanelRowsPerVector(kVectorRegisters)),
+              "gemv.h's model of the integer tiles");
 
 HWY_INLINE int32_t LoadI32(const uint8_t* p) {
   int32_t v;
@@ -570,6 +602,13 @@ inline void PackIntPanelActs(const GemvCall& call, const GemvIntGroups& ig, int3
   }
 }
 
+// x negated where q is negative (q8_0 without kQ8Offset; a template, so that AVX3_DL, which
+// has no CarrySign, never looks for it).
+template <class Int, class V>
+HWY_INLINE V SignedActs(V x, V q) {
+  return CarrySign(x, q);
+}
+
 // Named values of PanelTileInt: per block j lo<j>/hi<j> the weight bytes of one group, dw<j>
 // the scales; per block and token s<j>_<t> the int32 sums of one record (from the token's
 // seed), o<j>_<t> the f32 accumulators.
@@ -583,37 +622,55 @@ inline void PackIntPanelActs(const GemvCall& call, const GemvIntGroups& ig, int3
   [[maybe_unused]] auto o##j##_##t = hn::Zero(df); \
   [[maybe_unused]] auto s##j##_##t = hn::Zero(di); \
   [[maybe_unused]] auto u##j##_##t = hn::Zero(di);
-#define RP_IP_DECL_J(j)                        \
-  [[maybe_unused]] auto lo##j = hn::Zero(du8); \
-  [[maybe_unused]] auto hi##j = hn::Zero(du8);
+#define RP_IP_DECL_J(j)                                                        \
+  [[maybe_unused]] auto lo##j = hn::Zero(du8);                                 \
+  [[maybe_unused]] auto hi##j = hn::Zero(du8);                                 \
+  [[maybe_unused]] const uint8_t* w##j = nullptr;                              \
+  [[maybe_unused]] const uint8_t* sc##j = nullptr;                             \
+  if constexpr (j < J) {                                                       \
+    const size_t q = first + j;                                                \
+    const uint8_t* block = w + q / kIntVectorsPerBlock * block_stride;         \
+    w##j = block + q % kIntVectorsPerBlock * kIntRowsPerVector * 4;            \
+    sc##j = block + kScales + q % kIntVectorsPerBlock * kIntRowsPerVector * 2; \
+  }
 #define RP_IP_SEED(j, t)                                              \
   if constexpr (j < J && t < T) {                                     \
     s##j##_##t = hn::Set(di, LoadI32(acts + t * kIntActRecord + 32)); \
     u##j##_##t = hn::Zero(di);                                        \
   }
-// Group g's weight bytes of block j: q4_0 low and high nibbles, q8_0 bytes with the sign flipped.
+// Group g's weight bytes of vector j: q4_0 low and high nibbles; q8_0 bytes with the sign
+// flipped (kQ8Offset), else |q| in lo and q itself in hi.
 #define RP_IP_LOAD_W(j, g)                                                             \
   if constexpr (j < J) {                                                               \
-    const auto n = hn::LoadU(du8, w + j * block_stride + (g)*64);                      \
+    const auto n = hn::LoadU(du8, w##j + off + (g)*64);                                \
     if constexpr (kQ4) {                                                               \
       lo##j = hn::And(n, nib);                                                         \
       hi##j = hn::And(hn::BitCast(du8, hn::ShiftRight<4>(hn::BitCast(du16, n))), nib); \
-    } else {                                                                           \
+    } else if constexpr (kQ8Offset) {                                                  \
       lo##j = hn::Xor(n, flip);                                                        \
+    } else {                                                                           \
+      lo##j = hn::BitCast(du8, hn::Abs(hn::BitCast(di8, n)));                          \
+      hi##j = n;                                                                       \
     }                                                                                  \
   }
 // Two sums per block and token, s (q4_0 low nibbles, q8_0 even groups) and u (high nibbles, odd
 // groups): dependency chains of 4 vpdpbusd per record instead of 8, so one token's J = 4
 // chains cover two pipes of a latency of several cycles. Measured level with one sum on this
 // Zen 5 (q4_0 and q8_0, m = 1, 2, 8 in cache, one thread): the broadcasts bind first.
-#define RP_IP_DOT(j, t)                                                  \
-  if constexpr (j < J) {                                                 \
-    if constexpr (kQ4 || !kOdd) {                                        \
-      s##j##_##t = SumsOf4MulAdd(s##j##_##t, lo##j, x);                  \
-    } else {                                                             \
-      u##j##_##t = SumsOf4MulAdd(u##j##_##t, lo##j, x);                  \
-    }                                                                    \
-    if constexpr (kQ4) u##j##_##t = SumsOf4MulAdd(u##j##_##t, hi##j, y); \
+#define RP_IP_DOT(j, t)                                                                           \
+  if constexpr (j < J) {                                                                          \
+    if constexpr (!kQ4 && !kQ8Offset) {                                                           \
+      s##j##_##t = SumsOf4MulAdd(s##j##_##t, lo##j, SignedActs<Int>(x, hn::BitCast(di8, hi##j))); \
+    } else if constexpr (!kExactByteDots) {                                                       \
+      s##j##_##t = SumsOf8MulAdd(s##j##_##t, lo##j, x, hi##j, y);                                 \
+    } else {                                                                                      \
+      if constexpr (kQ4 || !kOdd) {                                                               \
+        s##j##_##t = SumsOf4MulAdd(s##j##_##t, lo##j, x);                                         \
+      } else {                                                                                    \
+        u##j##_##t = SumsOf4MulAdd(u##j##_##t, lo##j, x);                                         \
+      }                                                                                           \
+      if constexpr (kQ4) u##j##_##t = SumsOf4MulAdd(u##j##_##t, hi##j, y);                        \
+    }                                                                                             \
   }
 // Token t's activations of group g (q4_0: 4g.. and 16+4g..; q8_0: 4g..) times every block.
 #define RP_IP_TOKEN(t, g)                                                                      \
@@ -625,51 +682,54 @@ inline void PackIntPanelActs(const GemvCall& call, const GemvIntGroups& ig, int3
     RP_IP_J_OF(RP_IP_DOT, t)                                                                   \
   }
 #define RP_IP_GROUP(g) RP_IP_J_OF(RP_IP_LOAD_W, g) RP_IP_T_OF(RP_IP_TOKEN, g)
-#define RP_IP_DW(j)                                                                              \
-  [[maybe_unused]] auto dw##j = hn::Zero(df);                                                    \
-  if constexpr (j < J) {                                                                         \
-    dw##j = hn::PromoteTo(                                                                       \
-        df,                                                                                      \
-        hn::LoadU(dh, reinterpret_cast<const hwy::float16_t*>(w + j * block_stride + kScales))); \
+#define RP_IP_DW(j)                                                                             \
+  [[maybe_unused]] auto dw##j = hn::Zero(df);                                                   \
+  if constexpr (j < J) {                                                                        \
+    dw##j =                                                                                     \
+        hn::PromoteTo(df, hn::LoadU(dh, reinterpret_cast<const hwy::float16_t*>(sc##j + off))); \
   }
-#define RP_IP_SCALE(j, t)                                                       \
-  if constexpr (j < J && t < T) {                                               \
-    const auto da = hn::Set(df, LoadF32(acts + t * kIntActRecord + 36));        \
-    o##j##_##t = hn::MulAdd(hn::ConvertTo(df, hn::Add(s##j##_##t, u##j##_##t)), \
-                            hn::Mul(dw##j, da), o##j##_##t);                    \
+#define RP_IP_SCALE(j, t)                                                            \
+  if constexpr (j < J && t < T) {                                                    \
+    const auto da = hn::Set(df, LoadF32(acts + t * kIntActRecord + 36));             \
+    const auto sum = kExactByteDots ? hn::Add(s##j##_##t, u##j##_##t) : s##j##_##t;  \
+    o##j##_##t = hn::MulAdd(hn::ConvertTo(df, sum), hn::Mul(dw##j, da), o##j##_##t); \
   }
-#define RP_IP_STORE(j, t)                                                        \
-  if constexpr (j < J && t < T) {                                                \
-    if (t < valid_tokens && j * 16 < valid_rows) {                               \
-      StoreFirstRows(df, o##j##_##t, c + t * ldc + j * 16, valid_rows - j * 16); \
-    }                                                                            \
+#define RP_IP_STORE(j, t)                                                 \
+  if constexpr (j < J && t < T) {                                         \
+    if (t < valid_tokens && j * kIntRowsPerVector < valid_rows) {         \
+      StoreFirstRows(df, o##j##_##t, c + t * ldc + j * kIntRowsPerVector, \
+                     valid_rows - j * kIntRowsPerVector);                 \
+    }                                                                     \
   }
 
-// J 16-row blocks x T tokens over `blocks` records each (block j's at w + j * block_stride) of
-// q4_0 or q8_0 (Int: IntegerQ4_0, IntegerQ8_0), the tokens' activation records T per block at
-// acts; C[t * ldc + i] for the tile's first valid_rows rows and valid_tokens tokens.
+// J row vectors (kIntRowsPerVector rows each: vectors first .. first + J - 1 of the panels at w,
+// kIntVectorsPerBlock to each 16-row block of `blocks` records, block_stride bytes apart) x T
+// tokens of q4_0 or q8_0 (Int: IntegerQ4_0, IntegerQ8_0), the tokens' activation records T per
+// block at acts; C[t * ldc + i] for the tile's first valid_rows rows and valid_tokens tokens.
 template <class Int, size_t J, size_t T>
 ROOFPROF_ATTR_AVX512VNNI HWY_NOINLINE void PanelTileInt(const uint8_t* w, size_t block_stride,
-                                                        size_t blocks, const uint8_t* acts,
-                                                        float* c, size_t ldc, size_t valid_rows,
-                                                        size_t valid_tokens) {
-  static_assert(J >= 1 && J <= 4 && T >= 1 && T <= 8, "names cover 4 blocks x 8 tokens");
-  static_assert(J <= static_cast<size_t>(GemvIntPanelBlocks(T)), "registers: see gemv.h");
+                                                        size_t first, size_t blocks,
+                                                        const uint8_t* acts, float* c, size_t ldc,
+                                                        size_t valid_rows, size_t valid_tokens) {
+  static_assert(J >= 1 && J <= 4 && T >= 1 && T <= 8, "names cover 4 vectors x 8 tokens");
+  static_assert(J <= static_cast<size_t>(GemvIntPanelVectors(T, kVectorRegisters)),
+                "registers: see gemv.h");
   constexpr bool kQ4 = Int::kFormat == WeightFormat::kQ4_0;
   constexpr auto kRecord = static_cast<size_t>(GemvIntPanelRecordBytes(Int::kFormat));
   constexpr size_t kScales = kRecord - 32;
-  const hn::Full512<float> df;
-  const hn::Full512<int32_t> di;
-  const hn::Full512<int8_t> di8;
-  const hn::Full512<uint8_t> du8;
-  const hn::Full512<uint16_t> du16;
-  const hn::Rebind<hwy::float16_t, decltype(df)> dh;
+  const DecodeTag df;
+  const hn::RebindToSigned<DecodeTag> di;
+  const hn::Repartition<int8_t, DecodeTag> di8;
+  const hn::Repartition<uint8_t, DecodeTag> du8;
+  const hn::Repartition<uint16_t, DecodeTag> du16;
+  const hn::Rebind<hwy::float16_t, DecodeTag> dh;
   [[maybe_unused]] const auto nib = hn::Set(du8, 0x0F);
   [[maybe_unused]] const auto flip = hn::Set(du8, 0x80);
   RP_IP_JT(RP_IP_DECL)
   RP_IP_J(RP_IP_DECL_J)
   // clang-format off
-  for (size_t blk = 0; blk < blocks; ++blk, w += kRecord, acts += T * kIntActRecord) {
+  size_t off = 0;
+  for (size_t blk = 0; blk < blocks; ++blk, off += kRecord, acts += T * kIntActRecord) {
     RP_IP_JT(RP_IP_SEED)
     RP_IP_GROUP(0)
     RP_IP_GROUP(1)
@@ -705,37 +765,39 @@ ROOFPROF_ATTR_AVX512VNNI HWY_NOINLINE void PanelTileInt(const uint8_t* w, size_t
 #undef RP_IP_T
 #undef RP_IP_J
 
-using IntPanelFn = void (*)(const uint8_t*, size_t, size_t, const uint8_t*, float*, size_t, size_t,
-                            size_t);
+using IntPanelFn = void (*)(const uint8_t*, size_t, size_t, size_t, const uint8_t*, float*, size_t,
+                            size_t, size_t);
 
-// tiles[j] runs j blocks x T tokens, j = 1 .. GemvIntPanelBlocks(T).
+// tiles[j] runs j vectors x T tokens, j = 1 .. GemvIntPanelVectors(T).
 template <class Int, size_t T>
 void PickIntPanelTiles(IntPanelFn* tiles) {
+  constexpr int64_t kMost = GemvIntPanelVectors(T, kVectorRegisters);
   tiles[1] = &PanelTileInt<Int, 1, T>;
-  if constexpr (GemvIntPanelBlocks(T) >= 2) tiles[2] = &PanelTileInt<Int, 2, T>;
-  if constexpr (GemvIntPanelBlocks(T) >= 3) tiles[3] = &PanelTileInt<Int, 3, T>;
-  if constexpr (GemvIntPanelBlocks(T) >= 4) tiles[4] = &PanelTileInt<Int, 4, T>;
+  if constexpr (kMost >= 2) tiles[2] = &PanelTileInt<Int, 2, T>;
+  if constexpr (kMost >= 3) tiles[3] = &PanelTileInt<Int, 3, T>;
+  if constexpr (kMost >= 4) tiles[4] = &PanelTileInt<Int, 4, T>;
 }
 
 template <class Int>
 void IntPanelTilesFor(size_t tokens, IntPanelFn* tiles) {
-  WithTileTokens<8>(tokens,
-                    [&](auto t) HWY_ATTR { PickIntPanelTiles<Int, decltype(t)::value>(tiles); });
+  constexpr auto kMax = static_cast<size_t>(GemvIntMaxTokens(Int::kFormat, kVectorRegisters));
+  WithTileTokens<kMax>(tokens,
+                       [&](auto t) HWY_ATTR { PickIntPanelTiles<Int, decltype(t)::value>(tiles); });
 }
 
 // q4_0 or q8_0 from panels: the activation records (split among the threads; the loop's barrier
-// ends the packing), then each thread the 16-row blocks of its GemvRowRange in tiles of
-// GemvIntPanelBlocks(T) blocks, each tile for every token group in turn over all of k (a tile's
-// W, at most 4 x 34 k bytes, waits in L2 for the next group).
+// ends the packing), then each thread the row vectors of its GemvRowRange in tiles of
+// GemvIntPanelVectors(T) vectors, each tile for every token group in turn over all of k (a
+// tile's W, at most 4 x 34 k bytes, waits in L2 for the next group).
 template <class Int>
 void GemvIntPanelRun(const GemvCall& call, void* workspace) {
   auto* acts = static_cast<uint8_t*>(workspace);
   const size_t blocks = static_cast<size_t>(call.k) / kQuantBlock;
-  const GemvIntGroups ig = ChooseGemvIntGroups(Int::kFormat, call.m);
+  const GemvIntGroups ig = ChooseGemvIntGroups(Int::kFormat, call.m, kVectorRegisters);
   const auto T = static_cast<size_t>(ig.tokens);
-  const auto J = static_cast<size_t>(GemvIntPanelBlocks(ig.tokens));
+  const auto J = static_cast<size_t>(GemvIntPanelVectors(ig.tokens, kVectorRegisters));
   constexpr auto record = static_cast<size_t>(GemvIntPanelRecordBytes(Int::kFormat));
-  const auto rows = static_cast<size_t>(kGemvPanelRows);
+  constexpr size_t rows = kIntRowsPerVector;
   const auto* panels = static_cast<const uint8_t*>(call.panels);
   IntPanelFn tiles[5] = {};
   IntPanelTilesFor<Int>(T, tiles);
@@ -744,17 +806,17 @@ void GemvIntPanelRun(const GemvCall& call, void* workspace) {
     PackIntPanelActs(call, ig, Int::kOffset, acts);
     int64_t r0, r1;
     GemvRowRange(call.n, call.threads, omp_get_thread_num(), &r0, &r1);
-    const size_t b0 = static_cast<size_t>(r0) / rows;
-    const size_t b1 = (static_cast<size_t>(r1) + rows - 1) / rows;
-    for (size_t blk = b0; blk < b1; blk += J) {
-      const size_t tile_blocks = std::min(J, b1 - blk);
-      const uint8_t* w = panels + blk * blocks * record;
-      const size_t valid = std::min(tile_blocks * rows, static_cast<size_t>(call.n) - blk * rows);
+    const size_t v0 = static_cast<size_t>(r0) / rows;
+    const size_t v1 = (static_cast<size_t>(r1) + rows - 1) / rows;
+    for (size_t v = v0; v < v1; v += J) {
+      const size_t tile_vectors = std::min(J, v1 - v);
+      const size_t valid = std::min(tile_vectors * rows, static_cast<size_t>(call.n) - v * rows);
       for (int64_t g = 0; g < ig.groups; ++g) {
         const auto first = static_cast<int64_t>(T) * g;
-        tiles[tile_blocks](
-            w, blocks * record, blocks, acts + static_cast<size_t>(g) * blocks * T * kIntActRecord,
-            call.c + first * call.ldc + static_cast<int64_t>(blk * rows),
+        tiles[tile_vectors](
+            panels, blocks * record, v, blocks,
+            acts + static_cast<size_t>(g) * blocks * T * kIntActRecord,
+            call.c + first * call.ldc + static_cast<int64_t>(v * rows),
             static_cast<size_t>(call.ldc), valid,
             static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(T), call.m - first)));
       }
@@ -763,7 +825,8 @@ void GemvIntPanelRun(const GemvCall& call, void* workspace) {
 }
 #else
 inline constexpr bool kIntegerDotTarget = false;
-#endif  // HWY_TARGET == HWY_AVX3_DL
+inline constexpr bool kIntegerRowTarget = false;
+#endif  // HWY_TARGET == HWY_AVX3_DL || HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX2
 
 #undef RP_GEMV_REDUCE
 #undef RP_GEMV_STORE_ACC
@@ -791,9 +854,10 @@ void GemvRun(const Policy& pol, const GemvCall& call, const GemvBlocking& b, voi
   const size_t tail_bytes = row_bytes - static_cast<size_t>(whole_units) * Policy::kUnitBytes;
   const uint8_t* w = static_cast<const uint8_t*>(call.w);
 
-  // q4_0 and q8_0 with one token take integer dot products where the target has them (calls
-  // with panels never come here on such a target: GemvIntPanelRun).
-  constexpr bool kIntegerDot = kIntegerDotTarget && Policy::kQuantizedActivations;
+  // q4_0 and q8_0 with one token and no panels take integer dot products on AVX3_DL
+  // (GemvTileInt); calls with panels never come here on a target with byte dot products
+  // (GemvIntPanelRun).
+  constexpr bool kIntegerDot = kIntegerRowTarget && Policy::kQuantizedActivations;
   [[maybe_unused]] const bool integer_dot = kIntegerDot && b.padded_m == 1;
 
 #pragma omp parallel num_threads(call.threads)

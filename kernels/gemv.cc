@@ -23,12 +23,12 @@ void GemvEntry(const GemvCall& call, const GemvBlocking& blocking, void* workspa
       }
       return GemvRun(DecodeBF16(), call, blocking, workspace);
     case WeightFormat::kQ8_0:
-#if HWY_TARGET == HWY_AVX3_DL
+#if HWY_TARGET == HWY_AVX3_DL || HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX2
       if (call.panels != nullptr) return GemvIntPanelRun<IntegerQ8_0>(call, workspace);
 #endif
       return GemvRun(DecodeQ8_0{F16ToF32Table()}, call, blocking, workspace);
     case WeightFormat::kQ4_0:
-#if HWY_TARGET == HWY_AVX3_DL
+#if HWY_TARGET == HWY_AVX3_DL || HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX2
       if (call.panels != nullptr) return GemvIntPanelRun<IntegerQ4_0>(call, workspace);
 #endif
       return GemvRun(DecodeQ4_0{F16ToF32Table()}, call, blocking, workspace);
@@ -316,8 +316,9 @@ GemvBlocking ModelBlocking(int64_t m, int64_t k, const ModelContext& ctx) {
 //   L3, DRAM   = as above, with Wp for W.
 // q4_0 and q8_0 panels (int8 dot products): the same with Wp = 18 or 34 bytes per block and row
 // (rows rounded up to 16), Ap = the activation records, kGemvIntActRecordBytes per block and
-// padded token, read once per tile, J = GemvIntPanelBlocks(T) and one chunk (a tile runs all of
-// k for each token group; its W waits in L2 for the next).
+// padded token, read once per tile, tiles of J = GemvIntPanelVectors(T) row vectors (16 rows,
+// or 8 on AVX2) and one chunk (a tile runs all of k for each token group; its W waits in L2
+// for the next).
 // Other panel callers (kernels/ffn.h) give n panel rows but write `columns` columns of C, and
 // keep `other_bytes` more in the working set between runs.
 WorkModel PanelModel(WeightFormat f, int64_t m, int64_t n, int64_t k, const GemvBlocking& b,
@@ -326,22 +327,24 @@ WorkModel PanelModel(WeightFormat f, int64_t m, int64_t n, int64_t k, const Gemv
   const double wp = static_cast<double>(GemvPanelBytes(f, n, k));
   const double a_bytes = 4.0 * m * k, c_bytes = 4.0 * m * columns;
   const bool integer = IsBlockFormat(f);  // the integer panels of q4_0 and q8_0
-  const GemvIntGroups ig = ChooseGemvIntGroups(f, m);
+  const int regs = GemvVectorRegisters(ModelTarget(ctx));
+  const GemvIntGroups ig = ChooseGemvIntGroups(f, m, regs);
+  // Rows per tile unit: a 16-row block (f32, bf16) or a row vector (integer).
+  const int64_t unit_rows = integer ? GemvIntPanelRowsPerVector(regs) : kGemvPanelRows;
   const int64_t tokens = integer ? ig.tokens : b.tokens;
   const int64_t groups = integer ? ig.groups : b.groups;
   const double packed = integer
                             ? static_cast<double>(k / static_cast<int64_t>(kQuantBlock) *
                                                   kGemvIntActRecordBytes * ig.groups * ig.tokens)
                             : 4.0 * b.padded_m * k;
-  const int64_t blocks_per_tile =
-      integer ? GemvIntPanelBlocks(ig.tokens)
-              : GemvPanelBlocks(b.tokens, GemvVectorRegisters(ModelTarget(ctx)));
+  const int64_t units_per_tile =
+      integer ? GemvIntPanelVectors(ig.tokens, regs) : GemvPanelBlocks(b.tokens, regs);
   int64_t tiles = 0;
   for (int tid = 0; tid < std::max(1, ctx.threads); ++tid) {
     int64_t r0, r1;
     GemvRowRange(n, ctx.threads, tid, &r0, &r1);
-    const int64_t blocks = (r1 + kGemvPanelRows - 1) / kGemvPanelRows - r0 / kGemvPanelRows;
-    tiles += (blocks + blocks_per_tile - 1) / blocks_per_tile;
+    const int64_t units = (r1 + unit_rows - 1) / unit_rows - r0 / unit_rows;
+    tiles += (units + units_per_tile - 1) / units_per_tile;
   }
   // The integer tiles run all of k per token group (a tile's W waits in L2 for the next).
   const int64_t chunk = integer ? k : GemvPanelChunkWeights(b.groups, k);
@@ -370,14 +373,17 @@ WorkModel PanelModel(WeightFormat f, int64_t m, int64_t n, int64_t k, const Gemv
 
   wm.derivation.push_back("W repacked at load into 16-row panels (" + FormatBytes(wp) +
                           "), read as " + std::to_string(tiles) + " tiles of " +
-                          std::to_string(blocks_per_tile) + " blocks x " + std::to_string(tokens) +
-                          " tokens, " + std::to_string(groups) + " token group(s), " +
-                          std::to_string(chunks) + " k chunk(s)");
+                          std::to_string(units_per_tile * unit_rows) + " rows x " +
+                          std::to_string(tokens) + " tokens, " + std::to_string(groups) +
+                          " token group(s), " + std::to_string(chunks) + " k chunk(s)");
   if (integer) {
-    wm.derivation.push_back("A quantized to q8_0 blocks, one " +
-                            std::to_string(kGemvIntActRecordBytes) +
-                            "-byte record each (activations, offset seed, scale); int8 dot "
-                            "products (vpdpbusd) on 16 rows at once, f32 accumulation");
+    wm.derivation.push_back(
+        "A quantized to q8_0 blocks, one " + std::to_string(kGemvIntActRecordBytes) +
+        "-byte record each (activations, offset seed, scale); int8 dot "
+        "products on " +
+        std::to_string(unit_rows) + " rows at once (" +
+        (ModelTarget(ctx) == HWY_AVX3_DL ? "vpdpbusd" : "vpmaddubsw + vpmaddwd") +
+        "), f32 accumulation");
   }
   wm.derivation.push_back("L1: panels x groups, packed A (" + FormatBytes(packed) +
                           ") broadcast once per tile, accumulators " + FormatBytes(acc_bytes) +

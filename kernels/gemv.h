@@ -155,35 +155,47 @@ constexpr int64_t GemvPanelBlocks(int64_t tokens, int vector_registers) {
 // bf16 panels hold two weights per row and 64-byte step: u32 lane i of step s is row i's
 // weights 2s (low half) and 2s + 1 (high half), odd k padded with a zero weight; the tile splits
 // them with a shift and a mask (as DecodeBF16 does) into two W vectors.
-// q4_0 and q8_0 panels, for the integer path (AVX-512 VNNI): per 16-row block b
-// and 32-weight block j, a GemvIntPanelRecordBytes(f) record at (b * blocks + j): 64-byte
-// groups g holding, in 32-bit lane i, qs bytes 4g..4g+3 of row 16b + i (q4_0: 4 groups, whose
-// low nibbles are weights 4g..4g+3 and high nibbles 16+4g..16+4g+3; q8_0: 8 groups, weights
-// 4g..4g+3), then the 16 rows' fp16 scales d. Rows past n are all zero (d = 0). One vpdpbusd
-// multiplies 4 weights of 16 rows by 4 broadcast activations: no horizontal sums, one scale
-// vector per record. The same 18 or 34 bytes per block and row as the GGUF rows.
+// q4_0 and q8_0 panels, for the integer path (x86 byte dot products: AVX-512 VNNI, AVX-512BW,
+// AVX2): per 16-row block b and 32-weight block j, a GemvIntPanelRecordBytes(f) record at
+// (b * blocks + j): 64-byte groups g holding, in 32-bit lane i, qs bytes 4g..4g+3 of row
+// 16b + i (q4_0: 4 groups, whose low nibbles are weights 4g..4g+3 and high nibbles
+// 16+4g..16+4g+3; q8_0: 8 groups, weights 4g..4g+3), then the 16 rows' fp16 scales d. Rows
+// past n are all zero (d = 0). One vpdpbusd multiplies 4 weights of 16 rows by 4 broadcast
+// activations (AVX2: vpmaddubsw + vpmaddwd, 8 rows, half a group): no horizontal sums, one
+// scale vector per record. The same 18 or 34 bytes per block and row as the GGUF rows.
 constexpr int64_t GemvIntPanelGroups(WeightFormat f) { return f == WeightFormat::kQ8_0 ? 8 : 4; }
 // Token groups of the integer panel path: each token's 4 activations are broadcast per 4 weights
-// of a block, so fewer tokens and more blocks per tile (GemvIntPanelBlocks) share the
+// of a block, so fewer tokens and more blocks per tile (GemvIntPanelVectors) share the
 // broadcasts, at the cost of more weight loads (and, for q4_0, nibble ops) per token. Measured
 // on one Zen 5 thread, n = 2048, k = 4096, in cache, interleaved best of 4 (ms, at most 8 / 4 / 2
 // tokens): q4_0 m = 8 0.265 / 0.232 / 0.247, m = 16 0.515 / 0.453 / 0.480; q8_0 m = 8
-// 0.275 / 0.293 / 0.288, m = 16 0.534 / 0.572 / 0.528.
+// 0.275 / 0.293 / 0.288, m = 16 0.534 / 0.572 / 0.528. With 16 registers (AVX2) at most 4.
 struct GemvIntGroups {
   int tokens = 1;      // T per tile (every group has T; padded tokens are zero, never stored)
   int64_t groups = 1;  // ceil(m / T)
 };
-constexpr GemvIntGroups ChooseGemvIntGroups(WeightFormat f, int64_t m) {
-  const int64_t most = f == WeightFormat::kQ4_0 ? 4 : 8;
+constexpr int64_t GemvIntMaxTokens(WeightFormat f, int vector_registers) {
+  return f == WeightFormat::kQ4_0 || vector_registers < 32 ? 4 : 8;
+}
+constexpr GemvIntGroups ChooseGemvIntGroups(WeightFormat f, int64_t m, int vector_registers) {
+  const int64_t most = GemvIntMaxTokens(f, vector_registers);
   GemvIntGroups g;
   g.groups = (m + most - 1) / most;
   g.tokens = static_cast<int>((m + g.groups - 1) / g.groups);
   return g;
 }
-// 16-row blocks per integer panel tile for T tokens: 2 J T int32 sums (two chains each), J T
-// f32 accumulators, 2J weight vectors and 3 more <= 32 registers: J = 4 for one token, 3 for
-// two, 2 up to 4, else 1 (at most 8 tokens: 24 + 2 + 3 live).
-constexpr int64_t GemvIntPanelBlocks(int64_t tokens) {
+// Rows per vector of the integer panel tiles: 16 with 32 registers (AVX-512: one vector per
+// 16-row block), 8 with 16 (AVX2: two per block).
+constexpr int64_t GemvIntPanelRowsPerVector(int vector_registers) {
+  return vector_registers >= 32 ? 16 : 8;
+}
+// Row vectors per integer panel tile for T tokens. 32 registers hold 2 J T int32 sums (two
+// chains each with vpdpbusd, one with the int16 forms), J T f32 accumulators, 2J weight vectors
+// and 3 more: J = 4 for one token, 3 for two, 2 up to 4, else 1 (at most 8 tokens: 24 + 2 + 3
+// live). 16 registers hold one sum and one accumulator per vector and token, 2J weight vectors
+// and 5 more (activations, masks): J = 2 for one token, else 1 (4 tokens: 8 + 2 + 5).
+constexpr int64_t GemvIntPanelVectors(int64_t tokens, int vector_registers) {
+  if (vector_registers < 32) return tokens <= 1 ? 2 : 1;
   return tokens <= 1 ? 4 : tokens <= 2 ? 3 : tokens <= 4 ? 2 : 1;
 }
 constexpr int64_t GemvIntPanelRecordBytes(WeightFormat f) {
@@ -212,10 +224,10 @@ bool GemvReadsPanels(WeightFormat f, int64_t m, int64_t target);
 // keep them.
 bool GemvAnyTargetReadsPanels(WeightFormat f, int64_t m);
 // Whether Gemv on Highway target `target` runs an m-token call of format f with int8 dot
-// products (q4_0 and q8_0, targets with AVX-512 VNNI: AVX3_DL): from integer panels when the
-// call has them (any m; the workloads always give them), else one token from the GGUF rows
-// with A packed as pair records of kGemvPairRecordBytes per two blocks (GemvTileInt) and
-// several tokens with the f32 decoders.
+// products (q4_0 and q8_0 on the x86 targets with byte dot products: AVX3_DL, AVX3, AVX2): from
+// integer panels when the call has them (any m; the workloads always give them), else on
+// AVX3_DL one token from the GGUF rows with A packed as pair records of kGemvPairRecordBytes
+// per two blocks (GemvTileInt), and otherwise with the f32 decoders.
 bool GemvIntegerDot(WeightFormat f, int64_t m, int64_t target);
 inline constexpr int64_t kGemvPairRecordBytes = 192;
 

@@ -30,10 +30,10 @@ double FlopsPerIteration(int64_t target, Precision p, FlopOp op);
 double RunFlopKernel(int64_t target, Precision p, FlopOp op, uint64_t iterations);
 
 // int8 dot products (8-bit multiplies summed in fours into int32 lanes, as the quantized
-// GEMV's integer path runs them): whether `target` has the instruction (AVX3_DL, Highway's
-// AVX-512 VNNI target; no other target in Highway 1.0 exposes one), the int8 operations one
-// iteration performs (2 per byte multiply-add; 0 without the instruction; provenance "model"),
-// and the loop itself (returns a checksum).
+// GEMV's integer path runs them): whether `target` has them (AVX3_DL, Highway's AVX-512 VNNI
+// target, in one instruction; AVX3 and AVX2 in three), the int8 operations one iteration
+// performs (2 per byte multiply-add; 0 without them; provenance "model"), and the loop itself
+// (returns a checksum).
 bool TargetHasInt8Dot(int64_t target);
 double Int8OpsPerIteration(int64_t target);
 double RunInt8DotKernel(int64_t target, uint64_t iterations);

@@ -302,14 +302,10 @@ TEST(Gemv, PanelLayoutAndWhichTargetsUseIt) {
 
 // Encodes w (n x k) in format f and runs C = A W^T for dense A (m x k) on `target`, 1 thread;
 // with `panels`, the call also carries W packed into panels (formats that have them).
-std::vector<float> RunDense(int64_t target, WeightFormat f, int64_t m, int64_t n, int64_t k,
-                            const std::vector<float>& w, const std::vector<float>& a,
-                            bool panels = false) {
-  const size_t row = RowBytes(f, static_cast<size_t>(k));
-  std::vector<unsigned char> wq(static_cast<size_t>(n) * row);
-  for (int64_t r = 0; r < n; ++r) {
-    EncodeRow(f, w.data() + r * k, static_cast<size_t>(k), wq.data() + r * row);
-  }
+// RunEncoded takes W already encoded (n rows of RowBytes(f, k)).
+std::vector<float> RunEncoded(int64_t target, WeightFormat f, int64_t m, int64_t n, int64_t k,
+                              const std::vector<unsigned char>& wq, const std::vector<float>& a,
+                              bool panels) {
   std::vector<float> c(static_cast<size_t>(m * n), -1.0f);
   GemvCall call;
   call.format = f;
@@ -331,6 +327,17 @@ std::vector<float> RunDense(int64_t target, WeightFormat f, int64_t m, int64_t n
   Bytes ws = Allocate(GemvWorkspaceBytes(b, 1));
   Gemv(target, call, ws.get());
   return c;
+}
+
+std::vector<float> RunDense(int64_t target, WeightFormat f, int64_t m, int64_t n, int64_t k,
+                            const std::vector<float>& w, const std::vector<float>& a,
+                            bool panels = false) {
+  const size_t row = RowBytes(f, static_cast<size_t>(k));
+  std::vector<unsigned char> wq(static_cast<size_t>(n) * row);
+  for (int64_t r = 0; r < n; ++r) {
+    EncodeRow(f, w.data() + r * k, static_cast<size_t>(k), wq.data() + r * row);
+  }
+  return RunEncoded(target, f, m, n, k, wq, a, panels);
 }
 
 // Expects C (m x n, from RunDense) to equal A W^T exactly: the sums of the inputs' products in
@@ -430,16 +437,17 @@ TEST(Gemv, ExactOnSmallIntegers) {
 
 TEST(Gemv, IntegerPanelsOnEveryTargetAndEdgeSize) {
   // q4_0 and q8_0 panels serve targets with int8 dot products; the others read the GGUF rows
-  // and must agree. n around the 16-row block and the 4-, 2- and 1-block tiles, k from one
-  // block to 4096 (a long run of records), 1-3 threads (n = 17 on 3 threads: a thread without
-  // rows); m = 1 to 17 (ChooseGemvIntGroups): q4_0 in tiles of 4 blocks x 1 token, 3 x 2,
-  // 2 x 3 (m = 3, 5, 9: 2 and 3 groups, one padded token), 2 x 4 (m = 8, 17: 5 groups, 3
-  // padded); q8_0 also 1 x 5 (m = 5, 9: 2 groups, one padded), 1 x 6 (m = 17: 3 groups) and
-  // 1 x 8; at k = 4096 only m = 1 and 9.
+  // and must agree. n around the 16-row block and the 4-, 2- and 1-vector tiles (AVX2: around
+  // the 8-row vector, tiles of 2 and 1), k from one block to 4096 (a long run of records), 1-3
+  // threads (n = 17 on 3 threads: a thread without rows); m = 1 to 17 (ChooseGemvIntGroups):
+  // q4_0 in tiles of 4 vectors x 1 token, 3 x 2, 2 x 3 (m = 3, 5, 9: 2 and 3 groups, one padded
+  // token), 2 x 4 (m = 8, 17: 5 groups, 3 padded); q8_0 also 1 x 5 (m = 5, 9: 2 groups, one
+  // padded), 1 x 6 (m = 17: 3 groups) and 1 x 8 (AVX2: at most 4 tokens, as q4_0); at k = 4096
+  // only m = 1 and 9.
   uint32_t seed = 900;
   for (const int64_t target : testing_util::Targets()) {
     for (const WeightFormat f : {WeightFormat::kQ4_0, WeightFormat::kQ8_0}) {
-      for (const int64_t n : {1, 15, 16, 17, 63, 64, 65, 100}) {
+      for (const int64_t n : {1, 7, 9, 15, 16, 17, 24, 25, 63, 64, 65, 100}) {
         for (const int64_t k : {32, 96, 4096}) {
           for (const int64_t m : k == 4096 ? std::vector<int64_t>{1, 9}
                                            : std::vector<int64_t>{1, 2, 3, 5, 8, 9, 17}) {
@@ -480,6 +488,55 @@ TEST(Gemv, IntegerPanelsExactOnSmallIntegers) {
   }
 }
 
+TEST(Gemv, ExtremeBytesDoNotSaturate) {
+  // Raw blocks with d = 1 whose weights are the format's extremes (q8_0: -128, -127, 127; q4_0:
+  // -8 and 7) next to each other, against activations of +-127 (d_a = 1): the largest pair sums
+  // the byte dot products meet (q8_0 as |q| x signed activation: 2 x 128 x 127 = 32512, one
+  // below what vpmaddubsw saturates at 32767). Exact on every target, from panels and rows,
+  // across 8-row vectors and tiles (n = 21) and token counts.
+  const int64_t n = 21, k = 64;
+  const uint16_t one_f16 = 0x3C00;
+  for (const WeightFormat f : {WeightFormat::kQ4_0, WeightFormat::kQ8_0}) {
+    const size_t row = RowBytes(f, static_cast<size_t>(k));
+    std::vector<unsigned char> wq(static_cast<size_t>(n) * row);
+    std::vector<float> w(static_cast<size_t>(n * k));
+    for (int64_t r = 0; r < n; ++r) {
+      for (int64_t blk = 0; blk < k / 32; ++blk) {
+        unsigned char* b = wq.data() + r * row + blk * (row / (k / 32));
+        std::memcpy(b, &one_f16, 2);
+        for (int64_t j = 0; j < 32; ++j) {
+          // Pairs of equal extremes, the pattern shifting with the row.
+          const int64_t pick = (j / 2 + r + blk) % 3;
+          int q;
+          if (f == WeightFormat::kQ8_0) {
+            q = pick == 0 ? -128 : pick == 1 ? 127 : -127;
+            b[2 + j] = static_cast<unsigned char>(static_cast<int8_t>(q));
+          } else {
+            q = pick == 1 ? 7 : -8;
+            const int64_t byte = j % 16;
+            const auto nib = static_cast<unsigned char>(q + 8);
+            b[2 + byte] = static_cast<unsigned char>(j < 16 ? (b[2 + byte] & 0xF0) | nib
+                                                            : (b[2 + byte] & 0x0F) | (nib << 4));
+          }
+          w[static_cast<size_t>(r * k + blk * 32 + j)] = static_cast<float>(q);
+        }
+      }
+    }
+    for (const int64_t m : {1, 2, 3, 5}) {
+      std::vector<float> a(static_cast<size_t>(m * k));
+      for (size_t i = 0; i < a.size(); ++i) a[i] = (i / 2 + i / 7) % 2 == 0 ? 127.0f : -127.0f;
+      for (const int64_t target : testing_util::Targets()) {
+        for (const bool panels : {false, true}) {
+          const std::vector<float> c = RunEncoded(target, f, m, n, k, wq, a, panels);
+          ExpectExactProduct(c, a, w, m, n, k,
+                             TargetName(target) + " " + WeightFormatName(f) +
+                                 " m=" + std::to_string(m) + (panels ? " panels" : ""));
+        }
+      }
+    }
+  }
+}
+
 TEST(GemvBlocking, TilesFitRegistersAndPadding) {
   for (const int regs : {16, 32}) {
     for (int64_t m = 1; m <= 256; ++m) {
@@ -505,29 +562,40 @@ TEST(GemvBlocking, TilesFitRegistersAndPadding) {
       }
     }
   }
-  // The integer panel path's token groups: its tiles fit 32 registers (2 int32 sums and one
-  // f32 accumulator per block and token, 2 weight vectors per block, 3 more), padding stays
-  // below one token per extra group, and its activation records (64 bytes per 32 weights and
-  // padded token) fit the workspace GemvWorkspaceBytes gives.
-  for (const WeightFormat f : {WeightFormat::kQ4_0, WeightFormat::kQ8_0}) {
-    for (int64_t m = 1; m <= 256; ++m) {
-      const GemvIntGroups ig = ChooseGemvIntGroups(f, m);
-      const int64_t J = GemvIntPanelBlocks(ig.tokens);
-      ASSERT_GE(ig.tokens, 1);
-      ASSERT_LE(ig.tokens, 8);
-      ASSERT_GE(ig.groups * ig.tokens, m);
-      ASSERT_LT(ig.groups * ig.tokens - m, ig.groups);
-      ASSERT_LE(3 * J * ig.tokens + 2 * J + 3, 32) << m;
-      for (const int64_t k : {32, 4096}) {
-        const size_t records = static_cast<size_t>(ig.groups * ig.tokens * k / 32 * 64);
-        ASSERT_LE(records, GemvWorkspaceBytes(ChooseGemvBlocking(m, k, 32), 1))
-            << WeightFormatName(f) << " m=" << m << " k=" << k;
+  // The integer panel path's token groups: its tiles fit the registers (32: 2 int32 sums and one
+  // f32 accumulator per vector and token, 2 weight vectors per vector, 3 more; 16: one sum and
+  // one accumulator, 2 weight vectors, 5 more), padding stays below one token per extra group,
+  // and its activation records (64 bytes per 32 weights and padded token) fit the workspace
+  // GemvWorkspaceBytes gives.
+  for (const int regs : {16, 32}) {
+    for (const WeightFormat f : {WeightFormat::kQ4_0, WeightFormat::kQ8_0}) {
+      for (int64_t m = 1; m <= 256; ++m) {
+        const GemvIntGroups ig = ChooseGemvIntGroups(f, m, regs);
+        const int64_t J = GemvIntPanelVectors(ig.tokens, regs);
+        ASSERT_GE(ig.tokens, 1);
+        ASSERT_LE(ig.tokens, GemvIntMaxTokens(f, regs));
+        ASSERT_GE(ig.groups * ig.tokens, m);
+        ASSERT_LT(ig.groups * ig.tokens - m, ig.groups);
+        ASSERT_GE(J, 1);
+        if (regs == 32) {
+          ASSERT_LE(3 * J * ig.tokens + 2 * J + 3, 32) << m;
+        } else {
+          ASSERT_LE(2 * J * ig.tokens + 2 * J + 5, 16) << m;
+        }
+        for (const int64_t k : {32, 4096}) {
+          const size_t records = static_cast<size_t>(ig.groups * ig.tokens * k / 32 * 64);
+          ASSERT_LE(records, GemvWorkspaceBytes(ChooseGemvBlocking(m, k, regs), 1))
+              << WeightFormatName(f) << " m=" << m << " k=" << k << " regs=" << regs;
+        }
       }
     }
   }
-  EXPECT_EQ(ChooseGemvIntGroups(WeightFormat::kQ4_0, 16).tokens, 4);
-  EXPECT_EQ(ChooseGemvIntGroups(WeightFormat::kQ8_0, 16).tokens, 8);
-  EXPECT_EQ(ChooseGemvIntGroups(WeightFormat::kQ4_0, 9).tokens, 3);
+  EXPECT_EQ(ChooseGemvIntGroups(WeightFormat::kQ4_0, 16, 32).tokens, 4);
+  EXPECT_EQ(ChooseGemvIntGroups(WeightFormat::kQ8_0, 16, 32).tokens, 8);
+  EXPECT_EQ(ChooseGemvIntGroups(WeightFormat::kQ8_0, 16, 16).tokens, 4);
+  EXPECT_EQ(ChooseGemvIntGroups(WeightFormat::kQ4_0, 9, 32).tokens, 3);
+  EXPECT_EQ(GemvIntPanelRowsPerVector(32), 16);
+  EXPECT_EQ(GemvIntPanelRowsPerVector(16), 8);
   // The documented 32-register tiles.
   const int expect_rows[] = {8, 8, 6, 5, 4, 3, 3, 3};
   for (int t = 1; t <= 8; ++t) EXPECT_EQ(GemvTileRows(t, 32), expect_rows[t - 1]) << t;
