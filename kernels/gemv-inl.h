@@ -532,11 +532,11 @@ ROOFPROF_ATTR_AVX512VNNI HWY_NOINLINE void GemvTileInt(const float* f16, const T
 inline constexpr bool kIntegerRowTarget = false;
 #endif  // HWY_TARGET == HWY_AVX3_DL
 
-// q4_0 and q8_0 panels (gemv.h: GemvIntPanelRecordBytes), T tokens at a time. Per record and
-// 16-row block: q4_0's four nibble vectors give the rows' weights 4g..4g+3 (low nibbles) and
-// 16+4g..16+4g+3 (high), q8_0's eight byte vectors weights 4g..4g+3 (sign bit flipped: q + 128);
-// eight vpdpbusd per token multiply them by that token's activations, 4 at a time broadcast to
-// every lane, starting from the block's seed (-offset x the activation sum). Each lane holds one
+// q4_0 and q8_0 panels (gemv.h: GemvIntPanelRecordBytes), T tokens at a time. On AVX3_DL, per
+// record and 16-row block: q4_0's four nibble vectors give the rows' weights 4g..4g+3 (low nibbles)
+// and 16+4g..16+4g+3 (high), q8_0's eight byte vectors weights 4g..4g+3 (sign bit flipped: q +
+// 128); eight vpdpbusd per token multiply them by that token's activations, 4 at a time broadcast
+// to every lane, starting from the block's seed (-offset x the activation sum). Each lane holds one
 // row's exact integer dot product; then one convert and one FMA with d_w x d_a per row and token
 // (exact, as in GemvTileInt). Per 16 rows x 32 weights x T tokens, q4_0: 4 loads and 12 nibble
 // ops (shared by the tokens), 8T vpdpbusd and 3T for the scales, where GemvTileInt takes about
@@ -609,9 +609,10 @@ HWY_INLINE V SignedActs(V x, V q) {
   return CarrySign(x, q);
 }
 
-// Named values of PanelTileInt: per block j lo<j>/hi<j> the weight bytes of one group, dw<j>
-// the scales; per block and token s<j>_<t> the int32 sums of one record (from the token's
-// seed), o<j>_<t> the f32 accumulators.
+// Named values of PanelTileInt: per row vector j w<j>/sc<j> its weight bytes and scales in the
+// panels, lo<j>/hi<j> the weight bytes of one group, dw<j> the scales; per vector and token
+// s<j>_<t> (and on AVX3_DL u<j>_<t>) the int32 sums of one record (from the token's seed),
+// o<j>_<t> the f32 accumulators.
 #define RP_IP_J(M) M(0) M(1) M(2) M(3)
 #define RP_IP_T(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7)
 #define RP_IP_J_OF(M, x) M(0, x) M(1, x) M(2, x) M(3, x)

@@ -270,13 +270,13 @@ std::string Description(WeightFormat f) {
              "accumulation";
     case WeightFormat::kQ8_0:
       return "decode GEMV, GGUF q8_0 weights (34 B per 32); activations quantized per 32 to q8_0 "
-             "as ggml does; on AVX-512 VNNI: weights repacked at load into 16-row panels, "
-             "int8 dot products (vpdpbusd) on 16 rows at once scaled into f32, else "
+             "as ggml does; on AVX-512 and AVX2: weights repacked at load into 16-row panels, "
+             "int8 dot products on 16 or 8 rows at once scaled into f32, else "
              "weights dequantized to f32 in registers, f32 FMA accumulation";
     case WeightFormat::kQ4_0:
       return "decode GEMV, GGUF q4_0 weights (18 B per 32); activations quantized per 32 to q8_0 "
-             "as ggml does; on AVX-512 VNNI: weights repacked at load into 16-row panels, "
-             "int8 dot products (vpdpbusd) on 16 rows at once scaled into f32, else "
+             "as ggml does; on AVX-512 and AVX2: weights repacked at load into 16-row panels, "
+             "int8 dot products on 16 or 8 rows at once scaled into f32, else "
              "weights dequantized to f32 in registers, f32 FMA accumulation";
   }
   return "";
@@ -377,13 +377,16 @@ WorkModel PanelModel(WeightFormat f, int64_t m, int64_t n, int64_t k, const Gemv
                           std::to_string(tokens) + " tokens, " + std::to_string(groups) +
                           " token group(s), " + std::to_string(chunks) + " k chunk(s)");
   if (integer) {
-    wm.derivation.push_back(
-        "A quantized to q8_0 blocks, one " + std::to_string(kGemvIntActRecordBytes) +
-        "-byte record each (activations, offset seed, scale); int8 dot "
-        "products on " +
-        std::to_string(unit_rows) + " rows at once (" +
-        (ModelTarget(ctx) == HWY_AVX3_DL ? "vpdpbusd" : "vpmaddubsw + vpmaddwd") +
-        "), f32 accumulation");
+    wm.derivation.push_back("A quantized to q8_0 blocks, one " +
+                            std::to_string(kGemvIntActRecordBytes) +
+                            "-byte record each (activations, offset seed, scale); int8 dot "
+                            "products on " +
+                            std::to_string(unit_rows) + " rows at once (" +
+                            (ModelTarget(ctx) == HWY_AVX3_DL ? "vpdpbusd"
+                             : f == WeightFormat::kQ8_0
+                                 ? "vpmaddubsw of |q| and the sign-carrying activations, vpmaddwd"
+                                 : "vpmaddubsw, vpmaddwd") +
+                            "), f32 accumulation");
   }
   wm.derivation.push_back("L1: panels x groups, packed A (" + FormatBytes(packed) +
                           ") broadcast once per tile, accumulators " + FormatBytes(acc_bytes) +
@@ -400,7 +403,7 @@ WorkModel GemvModel(WeightFormat f, int64_t m, int64_t n, int64_t k, const Model
   if (GemvReadsPanels(f, m, ModelTarget(ctx))) return PanelModel(f, m, n, k, b, ctx, n, 0.0);
   const double w_bytes = static_cast<double>(n) * static_cast<double>(RowBytes(f, k));
   const double a_bytes = 4.0 * m * k, c_bytes = 4.0 * m * n;
-  // (q4_0 and q8_0 on a VNNI target read panels: GemvPanelModel above.)
+  // (q4_0 and q8_0 on a target with byte dot products read panels: PanelModel above.)
   const double packed = 4.0 * b.padded_m * b.padded_k;
   // Accumulator vector of the target (64 bytes on AVX-512).
   const double lanes_bytes = static_cast<double>(TargetVectorBytes(ModelTarget(ctx)));

@@ -3,8 +3,8 @@
 // data, the call, the scalar reference and the thread partition. Two loops: register tiles of
 // R rows x T tokens over the row-major W, each format a decode policy (every format, every
 // target), and for f32 and bf16 on AVX-512 and AVX2 an outer product over W repacked at load
-// into 16-row panels (GemvCall::panels, see kGemvPanelRows); q8_0 and q4_0 on AVX-512 VNNI
-// read integer panels of their own (GemvIntPanelRecordBytes).
+// into 16-row panels (GemvCall::panels, see kGemvPanelRows); q8_0 and q4_0 on AVX-512 and
+// AVX2 read integer panels of their own (GemvIntPanelRecordBytes).
 //
 // Activations: f32 for f32 and bf16. q8_0 and q4_0 meet them quantized per 32-weight block
 // to q8_0 (ggml's quantizer, bit for bit), as ggml's q8_0 and q4_0 dot products do; the
@@ -17,7 +17,8 @@
 // int8 dot products instead: from the integer panels, 4 weights of 16 rows per vpdpbusd for
 // 1-8 tokens at a time (PanelTileInt in kernels/gemv-inl.h), or, one token without panels, two
 // blocks of one row per vpdpbusd (GemvTileInt): exact integer sums, one f32 scale d_w * d_a
-// per block (exact too), f32 accumulation.
+// per block (exact too), f32 accumulation. AVX3 and AVX2 take the panels' int8 dot products
+// too, through int16 (vpmaddubsw, vpmaddwd; AVX2: 8 rows per vector, 1-4 tokens at a time).
 #ifndef ROOFPROF_KERNELS_GEMV_H_
 #define ROOFPROF_KERNELS_GEMV_H_
 

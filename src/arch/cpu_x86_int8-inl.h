@@ -69,6 +69,14 @@ HWY_API hn::Vec512<int8_t> CarrySign(hn::Vec512<int8_t> s, hn::Vec512<int8_t> q)
 }
 #endif  // HWY_TARGET == HWY_AVX3
 
+// v, which the compiler must take as changed (an empty asm: no instruction). The int16 forms'
+// products do not depend on the sum they are added to, so a loop timing them with constant
+// operands would see GCC compute the products once and time the adds alone.
+template <class V>
+HWY_API void Opaque(V& v) {
+  asm volatile("" : "+v"(v.raw));
+}
+
 // acc + the int16 sums in `pairs`, two per 32-bit lane (vpmaddwd with ones, vpaddd).
 template <class V16, class V32>
 HWY_API V32 AddPairs(V32 acc, V16 pairs) {

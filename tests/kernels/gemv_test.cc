@@ -684,7 +684,7 @@ TEST(GemvModel, CompulsoryMatchesInstrumentedReference) {
       EXPECT_EQ(wm.compulsory_bytes, static_cast<double>(TouchedBytes(dense)))
           << WeightFormatName(f) << " m=" << m;
       EXPECT_EQ(wm.flops, 2.0 * m * n * k);
-      // One q4_0 or q8_0 token on a VNNI target takes int8 dot products.
+      // q4_0 and q8_0 take int8 dot products on a target with byte dot products.
       EXPECT_EQ(wm.precision, GemvIntegerDot(f, m, BestTarget()) ? "int8" : "fp32");
     }
   }
@@ -712,8 +712,9 @@ TEST(GemvModel, TrafficFollowsResidency) {
 }
 
 // The model describes the loop of the target the kernel runs on (`kernels --isa`): q4_0 with
-// 16 tokens takes int8 dot products from panels on an AVX-512 VNNI target and f32 FMAs on the
-// dequantized row-major weights elsewhere, and f32 reads panels only on AVX-512 and AVX2.
+// 16 tokens takes int8 dot products from panels on AVX-512 and AVX2 (tiles of 2 vectors of 16
+// rows x 4 tokens, or on AVX2 one of 8 rows) and f32 FMAs on the dequantized row-major weights
+// elsewhere, and f32 reads panels only on AVX-512 and AVX2.
 TEST(GemvModel, FollowsTheTargetItRunsOn) {
   const Shape shape = {{"m", 16}, {"n", 4096}, {"k", 4096}};
   const auto q4 = FindKernel("gemv_q4_0")->make(shape);
@@ -722,7 +723,17 @@ TEST(GemvModel, FollowsTheTargetItRunsOn) {
     ModelContext ctx = SmallCaches(2);
     ctx.target = target;
     const bool integer = GemvIntegerDot(WeightFormat::kQ4_0, 16, target);
-    EXPECT_EQ(q4->Model(ctx).precision, integer ? "int8" : "fp32") << TargetName(target);
+    const WorkModel q4m = q4->Model(ctx);
+    EXPECT_EQ(q4m.precision, integer ? "int8" : "fp32") << TargetName(target);
+    if (integer) {
+      const bool wide = GemvVectorRegisters(target) >= 32;
+      // 4096 rows over 2 threads: 2048 each, in tiles of 32 or 8 rows.
+      const std::string tiles = wide ? "read as 128 tiles of 32 rows x 4 tokens"
+                                     : "read as 512 tiles of 8 rows x 4 tokens";
+      ASSERT_FALSE(q4m.derivation.empty());
+      EXPECT_NE(q4m.derivation[0].find(tiles), std::string::npos)
+          << TargetName(target) << ": " << q4m.derivation[0];
+    }
     const bool panels = GemvReadsPanels(WeightFormat::kF32, 16, target);
     const std::vector<std::string> lines = f32->Model(ctx).derivation;
     const bool says_panels = !lines.empty() && lines[0].find("panels") != std::string::npos;
