@@ -15,8 +15,25 @@
 #define ROOFPROF_ATTR_AVX512VNNI
 #endif
 
-#if HWY_TARGET == HWY_AVX3_DL && !defined(ROOFPROF_SRC_ARCH_CPU_X86_INT8_AVX3_DL_)
+#if (HWY_TARGET == HWY_AVX3_DL && !defined(ROOFPROF_SRC_ARCH_CPU_X86_INT8_AVX3_DL_)) || \
+    (HWY_TARGET == HWY_AVX3 && !defined(ROOFPROF_SRC_ARCH_CPU_X86_INT8_AVX3_)) ||       \
+    (HWY_TARGET == HWY_AVX2 && !defined(ROOFPROF_SRC_ARCH_CPU_X86_INT8_AVX2_))
+#if HWY_TARGET == HWY_AVX3_DL
 #define ROOFPROF_SRC_ARCH_CPU_X86_INT8_AVX3_DL_
+#elif HWY_TARGET == HWY_AVX3
+#define ROOFPROF_SRC_ARCH_CPU_X86_INT8_AVX3_
+#else
+#define ROOFPROF_SRC_ARCH_CPU_X86_INT8_AVX2_
+#endif
+
+// v, which the compiler must take as changed (an empty asm: no instruction): keeps GCC from
+// hoisting work on v out of a loop, or from reassociating a chain of adds into v.
+template <class V>
+HWY_API void Opaque(V& v) {
+  asm volatile("" : "+v"(v.raw));
+}
+
+#if HWY_TARGET == HWY_AVX3_DL
 // One instruction, exact: no intermediate can saturate.
 inline constexpr bool kExactByteDots = true;
 
@@ -35,13 +52,7 @@ ROOFPROF_ATTR_AVX512VNNI HWY_API hn::Vec512<int32_t> SumsOf8MulAdd(hn::Vec512<in
                                                                    hn::Vec512<int8_t> s1) {
   return SumsOf4MulAdd(SumsOf4MulAdd(acc, u0, s0), u1, s1);
 }
-#elif (HWY_TARGET == HWY_AVX3 && !defined(ROOFPROF_SRC_ARCH_CPU_X86_INT8_AVX3_)) || \
-    (HWY_TARGET == HWY_AVX2 && !defined(ROOFPROF_SRC_ARCH_CPU_X86_INT8_AVX2_))
-#if HWY_TARGET == HWY_AVX3
-#define ROOFPROF_SRC_ARCH_CPU_X86_INT8_AVX3_
-#else
-#define ROOFPROF_SRC_ARCH_CPU_X86_INT8_AVX2_
-#endif
+#else  // AVX3, AVX2
 // vpmaddubsw saturates each pair u[2i] s[2i] + u[2i+1] s[2i+1] to int16: exact only where the
 // pair's magnitude stays at most 32767 (bytes u <= 128 against |s| <= 127, or u <= 15 against
 // any s), which the callers arrange; SumsOf8MulAdd adds two pairs in int16 (vpaddw), exact
@@ -69,14 +80,6 @@ HWY_API hn::Vec512<int8_t> CarrySign(hn::Vec512<int8_t> s, hn::Vec512<int8_t> q)
 }
 #endif  // HWY_TARGET == HWY_AVX3
 
-// v, which the compiler must take as changed (an empty asm: no instruction). The int16 forms'
-// products do not depend on the sum they are added to, so a loop timing them with constant
-// operands would see GCC compute the products once and time the adds alone.
-template <class V>
-HWY_API void Opaque(V& v) {
-  asm volatile("" : "+v"(v.raw));
-}
-
 // acc + the int16 sums in `pairs`, two per 32-bit lane (vpmaddwd with ones, vpaddd).
 template <class V16, class V32>
 HWY_API V32 AddPairs(V32 acc, V16 pairs) {
@@ -97,4 +100,5 @@ template <class VI, class VU, class VS>
 HWY_API VI SumsOf8MulAdd(VI acc, VU u0, VS s0, VU u1, VS s1) {
   return AddPairs(acc, hn::Add(SatSumsOf2Mul(u0, s0), SatSumsOf2Mul(u1, s1)));
 }
+#endif  // AVX3_DL; AVX3, AVX2
 #endif  // per target
