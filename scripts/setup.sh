@@ -10,8 +10,9 @@ for arg in "$@"; do
   case "$arg" in
     --test)
       # OpenBLAS: the baseline tests; chromium: the report rendering test; clang and its
-      # runtime: the libFuzzer targets.
-      packages+=(libopenblas-dev chromium clang libclang-rt-14-dev) ;;
+      # runtime: the libFuzzer targets; qemu-user: CI's run of the tests on an emulated x86
+      # CPU without AVX-512.
+      packages+=(libopenblas-dev chromium clang libclang-rt-14-dev qemu-user) ;;
     -h|--help)
       echo "usage: scripts/setup.sh [--test]   (installs missing Debian 12 packages)"; exit 0 ;;
     *) echo "setup.sh: unknown option '$arg' (use --test or --help)" >&2; exit 2 ;;
