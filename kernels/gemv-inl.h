@@ -606,13 +606,6 @@ inline void PackIntPanelActs(const GemvCall& call, const GemvIntGroups& ig, int3
   }
 }
 
-// x negated where q is negative (q8_0 without kQ8Offset; a template, so that AVX3_DL, which
-// has no CarrySign, never looks for it).
-template <class Int, class V>
-HWY_INLINE V SignedActs(V x, V q) {
-  return CarrySign(x, q);
-}
-
 // Named values of PanelTileInt: per row vector j w<j>/sc<j> its weight bytes and scales in the
 // panels, lo<j>/hi<j> the weight bytes of one group, dw<j> the scales; per vector and token
 // s<j>_<t> (and on AVX3_DL u<j>_<t>) the int32 sums of one record (from the token's seed),
@@ -662,22 +655,22 @@ HWY_INLINE V SignedActs(V x, V q) {
 // groups): dependency chains of 4 vpdpbusd per record instead of 8, so one token's J = 4
 // chains cover two pipes of a latency of several cycles. Measured level with one sum on this
 // Zen 5 (q4_0 and q8_0, m = 1, 2, 8 in cache, one thread): the broadcasts bind first.
-#define RP_IP_DOT(j, t)                                                                           \
-  if constexpr (j < J) {                                                                          \
-    if constexpr (!kQ4 && !kQ8Offset) {                                                           \
-      s##j##_##t = SumsOf4MulAdd(s##j##_##t, lo##j, SignedActs<Int>(x, hn::BitCast(di8, hi##j))); \
-      Opaque(s##j##_##t);                                                                         \
-    } else if constexpr (!kExactByteDots) {                                                       \
-      s##j##_##t = SumsOf8MulAdd(s##j##_##t, lo##j, x, hi##j, y);                                 \
-      Opaque(s##j##_##t);                                                                         \
-    } else {                                                                                      \
-      if constexpr (kQ4 || !kOdd) {                                                               \
-        s##j##_##t = SumsOf4MulAdd(s##j##_##t, lo##j, x);                                         \
-      } else {                                                                                    \
-        u##j##_##t = SumsOf4MulAdd(u##j##_##t, lo##j, x);                                         \
-      }                                                                                           \
-      if constexpr (kQ4) u##j##_##t = SumsOf4MulAdd(u##j##_##t, hi##j, y);                        \
-    }                                                                                             \
+#define RP_IP_DOT(j, t)                                                                     \
+  if constexpr (j < J) {                                                                    \
+    if constexpr (!kQ4 && !kQ8Offset) {                                                     \
+      s##j##_##t = SumsOf4MulAdd(s##j##_##t, lo##j, CarrySign(x, hn::BitCast(di8, hi##j))); \
+      Opaque(s##j##_##t);                                                                   \
+    } else if constexpr (!kExactByteDots) {                                                 \
+      s##j##_##t = SumsOf8MulAdd(s##j##_##t, lo##j, x, hi##j, y);                           \
+      Opaque(s##j##_##t);                                                                   \
+    } else {                                                                                \
+      if constexpr (kQ4 || !kOdd) {                                                         \
+        s##j##_##t = SumsOf4MulAdd(s##j##_##t, lo##j, x);                                   \
+      } else {                                                                              \
+        u##j##_##t = SumsOf4MulAdd(u##j##_##t, lo##j, x);                                   \
+      }                                                                                     \
+      if constexpr (kQ4) u##j##_##t = SumsOf4MulAdd(u##j##_##t, hi##j, y);                  \
+    }                                                                                       \
   }
 // Token t's activations of group g (q4_0: 4g.. and 16+4g..; q8_0: 4g..) times every block.
 #define RP_IP_TOKEN(t, g)                                                                      \

@@ -33,6 +33,21 @@ HWY_API void Opaque(V& v) {
   asm volatile("" : "+v"(v.raw));
 }
 
+// s negated in the bytes where q is negative, for |q| x s products that carry q's sign (q8_0
+// where the byte products saturate). AVX2: vpsignb, which also zeroes s where q is zero; AVX-512
+// has no vpsignb: a mask of q's sign bits and a masked subtraction from zero, leaving s where q
+// is zero, where the caller's |q| is zero.
+#if HWY_TARGET == HWY_AVX2
+HWY_API hn::Vec256<int8_t> CarrySign(hn::Vec256<int8_t> s, hn::Vec256<int8_t> q) {
+  return hn::Vec256<int8_t>{_mm256_sign_epi8(s.raw, q.raw)};
+}
+#else
+HWY_API hn::Vec512<int8_t> CarrySign(hn::Vec512<int8_t> s, hn::Vec512<int8_t> q) {
+  return hn::Vec512<int8_t>{
+      _mm512_mask_sub_epi8(s.raw, _mm512_movepi8_mask(q.raw), _mm512_setzero_si512(), s.raw)};
+}
+#endif
+
 #if HWY_TARGET == HWY_AVX3_DL
 // One instruction, exact: no intermediate can saturate.
 inline constexpr bool kExactByteDots = true;
@@ -63,20 +78,9 @@ inline constexpr bool kExactByteDots = false;
 HWY_API hn::Vec256<int16_t> SatSumsOf2Mul(hn::Vec256<uint8_t> u, hn::Vec256<int8_t> s) {
   return hn::Vec256<int16_t>{_mm256_maddubs_epi16(u.raw, s.raw)};
 }
-// s negated in the bytes where q is negative (zero where q is zero: vpsignb), for |q| x s
-// products that carry q's sign.
-HWY_API hn::Vec256<int8_t> CarrySign(hn::Vec256<int8_t> s, hn::Vec256<int8_t> q) {
-  return hn::Vec256<int8_t>{_mm256_sign_epi8(s.raw, q.raw)};
-}
 #if HWY_TARGET == HWY_AVX3
 HWY_API hn::Vec512<int16_t> SatSumsOf2Mul(hn::Vec512<uint8_t> u, hn::Vec512<int8_t> s) {
   return hn::Vec512<int16_t>{_mm512_maddubs_epi16(u.raw, s.raw)};
-}
-// The same where q is negative (AVX-512 has no vpsignb: a mask of q's sign bits, a masked
-// subtraction from zero); where q is zero the caller's |q| is zero, so s may stay.
-HWY_API hn::Vec512<int8_t> CarrySign(hn::Vec512<int8_t> s, hn::Vec512<int8_t> q) {
-  return hn::Vec512<int8_t>{
-      _mm512_mask_sub_epi8(s.raw, _mm512_movepi8_mask(q.raw), _mm512_setzero_si512(), s.raw)};
 }
 #endif  // HWY_TARGET == HWY_AVX3
 
