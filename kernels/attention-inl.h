@@ -119,14 +119,15 @@ struct KvF16 {
 // 16 on AVX-512 (the conversion guards against out-of-range lanes these inputs cannot have),
 // and hn::Exp about 22 (it handles any sign and range). Decode's softmax, Zen 4 guest, f16 GQA 32/8
 // in L3, one thread: 78.5 -> 77.3 cycles per K+V row pair.
-HWY_INLINE VF Exp2Bounded(DF d, VF x) {
-  const hn::RebindToSigned<DF> di;
-  const VF magic = hn::Set(d, 12582912.0f);  // 1.5 * 2^23
+template <class D, class V = hn::Vec<D>>
+HWY_INLINE V Exp2Bounded(D d, V x) {
+  const hn::RebindToSigned<D> di;
+  const V magic = hn::Set(d, 12582912.0f);  // 1.5 * 2^23
   x = hn::Max(x, hn::Set(d, -125.0f));
-  const VF t = hn::Add(x, magic);  // round(x) in the low mantissa bits
-  const VF n = hn::Sub(t, magic);
-  const VF f = hn::Sub(x, n);
-  VF p = hn::Set(d, 1.534580078e-4f);
+  const V t = hn::Add(x, magic);  // round(x) in the low mantissa bits
+  const V n = hn::Sub(t, magic);
+  const V f = hn::Sub(x, n);
+  V p = hn::Set(d, 1.534580078e-4f);
   p = hn::MulAdd(p, f, hn::Set(d, 1.339993090e-3f));
   p = hn::MulAdd(p, f, hn::Set(d, 9.618489072e-3f));
   p = hn::MulAdd(p, f, hn::Set(d, 5.550328642e-2f));
@@ -155,8 +156,8 @@ struct DecodeScratch {
   float* qs;            // [group][D] queries scaled by 1/sqrt(D)
   float* acc;           // [group][D] unnormalised output
   float* m;             // [group] running max of the scores
-  float* l;             // [group] running sum of exp(score - max): the scalar part
-  float* lsum;          // [group][lanes]: its vector part, summed across lanes at the end
+  float* l;             // [group] sum of exp(score - max), from lsum at the end
+  float* lsum;          // [group][lanes of DF]: its running sum, a DK vector per head
   float* scores;        // [kDecodeGroupBlock][tile_rows] scores, then weights, of one head block
   float* ktile;         // f32 copy of a K tile (scalar f16 path), laid out as the cache
   float* vtile;         // [tile_rows][D]
@@ -219,6 +220,87 @@ constexpr size_t kScoreRowVecs = 4;
 constexpr size_t kScoreRowVecs = 1;
 #endif
 
+// The online softmax of a block of query heads, pointers at its first head: reference max m
+// and running sum lsum (a DK vector at lsum + g * lsum_stride) per head, and corr, where the
+// current tile's rises gather 2^(m_old - m_new) per head for DecodeAccumulate's rescale.
+struct DecodeSoftmaxRefs {
+  float* m;
+  float* lsum;
+  size_t lsum_stride;
+  float* corr;
+};
+
+// Head g's reference max moves: a score s passed m + kSoftmaxSlack (every score does while m
+// is -inf, on a unit's first rows). m becomes the largest score seen, and the weights of the
+// tile's first `done` rows (pg_tile, already 2^(s - m_old)), the running sum and corr are
+// scaled by 2^(m_old - m_new); 0 on the first rows, where there is nothing to keep.
+HWY_NOINLINE void DecodeRise(DK dk, VK sg, float* HWY_RESTRICT pg_tile, size_t done, float* m,
+                             float* HWY_RESTRICT lsum, float* corr) {
+  if (hn::AllFalse(dk, hn::Gt(sg, hn::Set(dk, *m + kSoftmaxSlack)))) return;
+  const float m_new = std::max(*m, hn::GetLane(hn::MaxOfLanes(dk, sg)));
+  const float c = *m == kNegInf ? 0.0f : std::exp2(*m - m_new);
+  const VK vc = hn::Set(dk, c);
+  const size_t lanes = hn::Lanes(dk);
+  for (size_t i = 0; i < done; i += lanes) {  // done: whole vectors of rows
+    hn::StoreU(hn::Mul(hn::LoadU(dk, pg_tile + i), vc), dk, pg_tile + i);
+  }
+  hn::StoreU(hn::Mul(hn::LoadU(dk, lsum), vc), dk, lsum);
+  *corr *= c;
+  *m = m_new;
+}
+
+// Head g's weights 2^(s - m) of one vector of rows, stored at pg and added to its running sum
+// at lg.
+HWY_INLINE void DecodeWeigh(DK dk, VK sg, float m, float* HWY_RESTRICT pg, float* HWY_RESTRICT lg) {
+  const VK e = Exp2Bounded(dk, hn::Sub(sg, hn::Set(dk, m)));
+  hn::StoreU(e, dk, pg);
+  hn::StoreU(hn::Add(hn::LoadU(dk, lg), e), dk, lg);
+}
+
+// One vector of rows of kG heads' scores s_g (log2 units, see SoftmaxExp2Scale) becomes
+// weights 2^(s - m) at p + g * ps, added to each head's running sum, while the score step
+// still holds them: `valid` rows (at least one) hold keys, the others are a key block's
+// padding, and `done` rows of the tile come before p. Padding scores -inf (whatever its K
+// holds), which leaves the max alone and weighs Exp2Bounded's floor 2^-125: nothing in a sum
+// of at least 1, and the PV reads only the rows that hold keys. The reference max m of a head
+// lags its true max by up to kSoftmaxSlack, so a vector rarely moves it (DecodeRise): weights
+// stay below 2^kSoftmaxSlack, and most tiles neither reduce across lanes nor rescale (corr
+// stays 1). Fused into the score step instead of a pass over the tile's stored scores (Zen 4
+// guest, GQA 32/8 in L3, one thread, best of 5, cycles per K+V row pair, ranges over 3 runs):
+// f16 (batch 1, ctx 2048) 71.6-72.1 -> 70.7-71.2, f32 (ctx 1024) 84.0-84.3 -> 80.4-81.7;
+// --isa AVX2 level (80 and 85); from DRAM on 2 threads level within the memory's noise. The
+// exponentials' multiply-adds remain (6 of them per vector of rows and head).
+template <int kG>
+HWY_INLINE void DecodeWeights(DK dk, VK s0, VK s1, VK s2, VK s3, size_t valid,
+                              float* HWY_RESTRICT p, size_t ps, size_t done,
+                              const DecodeSoftmaxRefs& st) {
+  if (valid < hn::Lanes(dk)) {
+    const auto live = hn::FirstN(dk, valid);
+    const VK neg = hn::Set(dk, kNegInf);
+    s0 = hn::IfThenElse(live, s0, neg);
+    s1 = hn::IfThenElse(live, s1, neg);
+    s2 = hn::IfThenElse(live, s2, neg);
+    s3 = hn::IfThenElse(live, s3, neg);
+  }
+  auto over = hn::Gt(s0, hn::Set(dk, st.m[0] + kSoftmaxSlack));
+  if constexpr (kG > 1) over = hn::Or(over, hn::Gt(s1, hn::Set(dk, st.m[1] + kSoftmaxSlack)));
+  if constexpr (kG > 2) over = hn::Or(over, hn::Gt(s2, hn::Set(dk, st.m[2] + kSoftmaxSlack)));
+  if constexpr (kG > 3) over = hn::Or(over, hn::Gt(s3, hn::Set(dk, st.m[3] + kSoftmaxSlack)));
+  // Named, not an array or a lambda's captures: SVE and RVV vectors and masks are sizeless.
+  const auto pg = [&](int g) { return p + static_cast<size_t>(g) * ps; };
+  const auto lg = [&](int g) { return st.lsum + static_cast<size_t>(g) * st.lsum_stride; };
+  if (HWY_UNLIKELY(!hn::AllFalse(dk, over))) {
+    DecodeRise(dk, s0, pg(0) - done, done, st.m, lg(0), st.corr);
+    if constexpr (kG > 1) DecodeRise(dk, s1, pg(1) - done, done, st.m + 1, lg(1), st.corr + 1);
+    if constexpr (kG > 2) DecodeRise(dk, s2, pg(2) - done, done, st.m + 2, lg(2), st.corr + 2);
+    if constexpr (kG > 3) DecodeRise(dk, s3, pg(3) - done, done, st.m + 3, lg(3), st.corr + 3);
+  }
+  DecodeWeigh(dk, s0, st.m[0], pg(0), lg(0));
+  if constexpr (kG > 1) DecodeWeigh(dk, s1, st.m[1], pg(1), lg(1));
+  if constexpr (kG > 2) DecodeWeigh(dk, s2, st.m[2], pg(2), lg(2));
+  if constexpr (kG > 3) DecodeWeigh(dk, s3, st.m[3], pg(3), lg(3));
+}
+
 // Accumulators of DecodeBlockScores, head g and slot j (row vector j % kScoreRowVecs,
 // dimension phase j / kScoreRowVecs).
 // clang-format off
@@ -245,23 +327,29 @@ constexpr size_t kScoreRowVecs = 1;
   if constexpr ((g) < kG && (j) < kScoreRowVecs) {                \
     a##g##j = hn::MulAdd(hn::Set(dk, q##g##p[i]), y##j, a##g##j); \
   }
-// Row vector r of head g (slot r, its phases folded in), stored at row offset r.
-#define RP_SC_STORE(g, r)                                 \
-  if constexpr ((g) < kG && (r) < kScoreRowVecs) {        \
-    hn::StoreU(a##g##r, dk, p + (g)*ps + j0 + (r)*lanes); \
+// Row vector r of the heads (slot r, its phases folded in) becomes weights at row offset r.
+#define RP_SC_WEIGHTS(r)                                                                           \
+  if constexpr ((r) < kScoreRowVecs) {                                                             \
+    const size_t row = j0 + (r)*lanes;                                                             \
+    if (row < valid) {                                                                             \
+      DecodeWeights<kG>(dk, a0##r, a1##r, a2##r, a3##r, std::min(lanes, valid - row), p + row, ps, \
+                        t + row, st);                                                              \
+    }                                                                                              \
   }
 
-// p[g * ps + t] = qs_g . K_t for kG query heads and the kDecodeKeyBlock rows of one key
-// block kb ([head_dim][kDecodeKeyBlock]). A step loads (and widens) kScoreRowVecs vectors of
-// rows for each of kPhases dimensions, and each vector feeds one multiply-add per head with
-// the query element broadcast; the scores leave the accumulators as vectors of rows, with no
-// sum across lanes. The phases keep kG x kSlots = 8 multiply-add chains in flight (16 with
-// NEON's row vectors; 4 for one head elsewhere). With pf, the step also prefetches the same
-// dimensions of the next tile's block.
+// Weights from the scores qs_g . K_r for kG query heads and the kDecodeKeyBlock rows of one
+// key block kb ([head_dim][kDecodeKeyBlock]), the tile's rows [t, t + kDecodeKeyBlock), of
+// which `valid` hold keys: DecodeWeights at p[g * ps + r] (p: the block's first row). A step loads
+// (and widens) kScoreRowVecs vectors of rows for each of kPhases dimensions, and each vector feeds
+// one multiply-add per head with the query element broadcast; the scores leave the accumulators as
+// vectors of rows, with no sum across lanes. The phases keep kG x kSlots = 8 multiply-add chains in
+// flight (16 with NEON's row vectors; 4 for one head elsewhere). With pf, the step also prefetches
+// the same dimensions of the next tile's block.
 template <class Kv, int kG>
 HWY_INLINE void DecodeBlockScores(const float* HWY_RESTRICT qs, size_t dim,
                                   const typename Kv::T* HWY_RESTRICT kb, float* HWY_RESTRICT p,
-                                  size_t ps, const typename Kv::T* pf) {
+                                  size_t ps, size_t t, size_t valid, const DecodeSoftmaxRefs& st,
+                                  const typename Kv::T* pf) {
   constexpr size_t kB = static_cast<size_t>(kDecodeKeyBlock);
   constexpr size_t kWant = kG >= 4 ? 2 : 4;  // slots per head
   constexpr size_t kPhases = kWant > kScoreRowVecs ? kWant / kScoreRowVecs : 1;
@@ -313,7 +401,7 @@ HWY_INLINE void DecodeBlockScores(const float* HWY_RESTRICT qs, size_t dim,
       a20 = hn::Add(a20, a21);
       a30 = hn::Add(a30, a31);
     }
-    RP_SC_ACC(RP_SC_STORE)
+    RP_SC_SLOT(RP_SC_WEIGHTS)
   }
 }
 
@@ -324,18 +412,20 @@ HWY_INLINE void DecodeBlockScores(const float* HWY_RESTRICT qs, size_t dim,
 #undef RP_SC_FMA
 #undef RP_SC_TAIL_LOAD
 #undef RP_SC_TAIL_FMA
-#undef RP_SC_STORE
+#undef RP_SC_WEIGHTS
 
-// Scores of a tile of nt rows (whole key blocks but the last; its padding rows are scored too,
-// and ignored): p[g * ps + t] for kG heads, ps >= nt rounded up to a key block. Rows of blocks
-// that start below pf_rows prefetch the same rows of the next K tile (pf_k).
+// Weights of a tile of nt rows (whole key blocks but the last; its padding rows are scored
+// too, and weigh 0): p[g * ps + t] for kG heads, ps >= nt rounded up to a key block, with the
+// softmax state st. Rows of blocks that start below pf_rows prefetch the same rows of the next
+// K tile (pf_k).
 template <class Kv, int kG>
 HWY_INLINE void DecodeScores(const float* HWY_RESTRICT qs, size_t dim,
                              const typename Kv::T* HWY_RESTRICT k, size_t nt, float* HWY_RESTRICT p,
-                             size_t ps, const typename Kv::T* pf_k, size_t pf_rows) {
+                             size_t ps, const DecodeSoftmaxRefs& st, const typename Kv::T* pf_k,
+                             size_t pf_rows) {
   constexpr size_t kB = static_cast<size_t>(kDecodeKeyBlock);
   for (size_t t = 0; t < nt; t += kB) {
-    DecodeBlockScores<Kv, kG>(qs, dim, k + t * dim, p + t, ps,
+    DecodeBlockScores<Kv, kG>(qs, dim, k + t * dim, p + t, ps, t, std::min(kB, nt - t), st,
                               t < pf_rows ? pf_k + t * dim : nullptr);
   }
 }
@@ -380,10 +470,11 @@ HWY_INLINE VF MulAddBroadcast(DF d, const float* w, VF v, VF acc) {
   M(3, 0) M(3, 1) M(3, 2) M(3, 3) M(3, 4) M(3, 5) M(3, 6) M(3, 7)
 #define RP_DEC_VEC(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7)
 // clang-format on
-#define RP_DEC_LOAD(g, c)                                                     \
-  VF acc##g##c = hn::Zero(d);                                                 \
-  if constexpr ((g) < kH && (c) < kV) {                                       \
-    acc##g##c = hn::Mul(hn::LoadU(d, o##g + (c)*lanes), hn::Set(d, corr[g])); \
+#define RP_DEC_LOAD(g, c)                                             \
+  VF acc##g##c = hn::Zero(d);                                         \
+  if constexpr ((g) < kH && (c) < kV) {                               \
+    acc##g##c = hn::LoadU(d, o##g + (c)*lanes);                       \
+    if (rescale) acc##g##c = hn::Mul(acc##g##c, hn::Set(d, corr[g])); \
   }
 #define RP_DEC_V(c)      \
   VF v##c = hn::Zero(d); \
@@ -397,9 +488,9 @@ HWY_INLINE VF MulAddBroadcast(DF d, const float* w, VF v, VF acc) {
 // Columns [0, kV vectors) of acc_g = corr_g acc_g + sum_t p[g ps + t] V_t for kH heads (p
 // and corr at the pass's first head, o_g: the heads' accumulators at the first column, v: V
 // at the first column). The rescale by corr_g (the online softmax's
-// 2^(m_old - m_new)) rides on the accumulator loads. Each V vector is loaded (and widened)
-// once for the kH heads, each broadcast weight serves kV vectors (f16 on AVX-512: each
-// multiply-add loads its weight, MulAddBroadcast). Rows t < pf_rows prefetch
+// 2^(m_old - m_new)) rides on the accumulator loads, where a head's max moved this tile. Each V
+// vector is loaded (and widened) once for the kH heads, each broadcast weight serves kV vectors
+// (f16 on AVX-512: each multiply-add loads its weight, MulAddBroadcast). Rows t < pf_rows prefetch
 // the same columns of row t at pf.
 template <class Kv, int kH, int kV>
 HWY_INLINE void DecodeColumns(DF d, const float* HWY_RESTRICT p, size_t ps, const float* corr,
@@ -408,6 +499,8 @@ HWY_INLINE void DecodeColumns(DF d, const float* HWY_RESTRICT p, size_t ps, cons
                               size_t pf_rows) {
   const size_t lanes = hn::Lanes(d);
   constexpr bool kEmbed = kEmbedBroadcast && sizeof(typename Kv::T) == 2;
+  bool rescale = false;  // most tiles leave the reference max where it was
+  for (int g = 0; g < kH; ++g) rescale |= corr[g] != 1.0f;
   RP_DEC_ACC(RP_DEC_LOAD)
   const float* p0 = p;
   const float* p1 = kH > 1 ? p + ps : p;
@@ -478,64 +571,15 @@ HWY_INLINE void DecodeAccumulate(DF d, const float* HWY_RESTRICT p, size_t ps, c
   }
 }
 
-// Online softmax step over one tile for kG heads, scores in the [head][row] layout (head g's nt
-// scores at p + g * ps) and in log2 units (the queries carry c, see SoftmaxExp2Scale). Scores
-// become weights 2^(s - m) in place and each head's sum moves. As in flash, the reference
-// max m of a head moves only when a score passes it by more than kSoftmaxSlack, so weights
-// stay below 2^kSoftmaxSlack and most tiles neither reduce the max across lanes nor rescale:
-// corr[g] = 2^(m_old - m_new), left for DecodeAccumulate, is then 1. The sum stays a vector
-// (lsum, one per head) that DecodeUnit reduces across lanes once, at the end; l holds what
-// whole vectors do not cover. Reducing it every tile cost 1.1 of 77.3 cycles per K+V row pair
-// (Zen 4 guest, f16 GQA 32/8 in L3, one thread).
-template <int kG>
-HWY_INLINE void DecodeSoftmax(DF d, float* HWY_RESTRICT p, size_t ps, size_t nt, float* m, float* l,
-                              float* HWY_RESTRICT lsum, float* corr) {
-  const size_t lanes = hn::Lanes(d);
-  const size_t vec_end = nt / lanes * lanes;
-  for (int g = 0; g < kG; ++g) {
-    float* HWY_RESTRICT pg = p + static_cast<size_t>(g) * ps;
-    corr[g] = 1.0f;
-    const float limit = m[g] + kSoftmaxSlack;
-    VF vmax = hn::Set(d, kNegInf);
-    for (size_t j = 0; j < vec_end; j += lanes) vmax = hn::Max(vmax, hn::LoadU(d, pg + j));
-    bool rise = vec_end > 0 && !hn::AllFalse(d, hn::Gt(vmax, hn::Set(d, limit)));
-    for (size_t j = vec_end; j < nt; ++j) rise |= pg[j] > limit;
-    if (rise) {
-      float m_new = m[g];
-      if (vec_end > 0) m_new = std::max(m_new, hn::GetLane(hn::MaxOfLanes(d, vmax)));
-      for (size_t j = vec_end; j < nt; ++j) m_new = std::max(m_new, pg[j]);
-      corr[g] = m[g] == kNegInf ? 0.0f : std::exp2(m[g] - m_new);
-      l[g] *= corr[g];
-      m[g] = m_new;
-    }
-    float sum = 0.0f;
-    float* HWY_RESTRICT lg = lsum + static_cast<size_t>(g) * lanes;
-    const VF vm = hn::Set(d, m[g]);
-    VF vsum = hn::LoadU(d, lg);
-    if (rise) vsum = hn::Mul(vsum, hn::Set(d, corr[g]));
-    for (size_t j = 0; j < vec_end; j += lanes) {
-      const VF e = Exp2Bounded(d, hn::Sub(hn::LoadU(d, pg + j), vm));
-      hn::StoreU(e, d, pg + j);
-      vsum = hn::Add(vsum, e);
-    }
-    hn::StoreU(vsum, d, lg);
-    for (size_t j = vec_end; j < nt; ++j) {  // the part no whole vector covers
-      pg[j] = std::exp2(pg[j] - m[g]);
-      sum += pg[j];
-    }
-    l[g] += sum;
-  }
-}
 // One tile of nt rows for the query heads [g0, g0 + kG) of a (batch, KV head) pair.
 template <class Kv, int kG>
 HWY_INLINE void DecodeTileBlock(DF d, const DecodeScratch& s, size_t g0, size_t dim,
                                 const typename Kv::T* k, const typename Kv::T* v, size_t nt,
                                 const typename Kv::T* pf_k, const typename Kv::T* pf_v,
                                 size_t pf_rows) {
-  float corr[4];
-  DecodeScores<Kv, kG>(s.qs + g0 * dim, dim, k, nt, s.scores, s.score_stride, pf_k, pf_rows);
-  DecodeSoftmax<kG>(d, s.scores, s.score_stride, nt, s.m + g0, s.l + g0, s.lsum + g0 * hn::Lanes(d),
-                    corr);
+  float corr[4] = {1.0f, 1.0f, 1.0f, 1.0f};
+  const DecodeSoftmaxRefs st{s.m + g0, s.lsum + g0 * hn::Lanes(d), hn::Lanes(d), corr};
+  DecodeScores<Kv, kG>(s.qs + g0 * dim, dim, k, nt, s.scores, s.score_stride, st, pf_k, pf_rows);
   DecodeAccumulate<Kv, kG>(d, s.scores, s.score_stride, corr, v, nt, dim, s.acc + g0 * dim, pf_v,
                            pf_rows);
 }

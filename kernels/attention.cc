@@ -333,9 +333,10 @@ double DecodePvWeightLoads(const AttnDecodeDims& dims, const AttnBlocking& blk) 
 // (batch, KV head), not once per query head: that is GQA's saving). L1 counts the loads and
 // stores the loops issue: K once per block of kDecodeGroupBlock query heads and V once per PV
 // pass of pv_heads of them (re-reads from L2 where a K and a V tile exceed L1), a query element per
-// dimension and score step of a key block, each score written, read for the max, read and written
-// by the exponential and broadcast once per PV column step (f16 on AVX-512: loaded by each PV
-// multiply-add), and the accumulator loaded and stored once per tile.
+// dimension and score step of a key block, each weight written once (the score becomes its
+// weight in registers), a head's running sum loaded and stored with each vector of them, each
+// weight broadcast once per PV column step (f16 on AVX-512: loaded by each PV multiply-add),
+// and the accumulator loaded and stored once per tile.
 WorkModel AttnDecodeModel(const AttnDecodeDims& dims, const ModelContext& ctx) {
   const double B = static_cast<double>(dims.batch), H = static_cast<double>(dims.heads);
   const double Hkv = static_cast<double>(dims.kv_heads), D = static_cast<double>(dims.head_dim);
@@ -372,9 +373,9 @@ WorkModel AttnDecodeModel(const AttnDecodeDims& dims, const ModelContext& ctx) {
   // A query element is broadcast once per dimension and score step of a key block (one
   // broadcast serves the step's row vectors).
   const double q_l1 = B * H * Cp * D * 4.0 / static_cast<double>(blk.key_step_rows);
-  // Per score: stored, loaded for the max, loaded and stored by exp, then loaded by the PV
-  // (DecodePvWeightLoads).
-  const double score_l1 = B * H * C * 4.0 * (4.0 + DecodePvWeightLoads(dims, blk));
+  // Per score: its weight stored, the running sum's float loaded and stored, then the weight
+  // loaded by the PV (DecodePvWeightLoads).
+  const double score_l1 = B * H * C * 4.0 * (3.0 + DecodePvWeightLoads(dims, blk));
   // Per tile and head: the accumulator loaded and stored once (the rescale rides the load).
   const double acc_l1 = B * H * (tiles / (B * Hkv)) * D * 8.0;
   const double edge_l1 = B * H * D * 4.0 * 4.0 + (splits > 1 ? B * H * splits * (D + 2) * 8 : 0);
