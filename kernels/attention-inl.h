@@ -153,12 +153,11 @@ inline float SoftmaxExp2Scale(int64_t head_dim) {
 
 // Scratch layout of one decode thread (floats, each part 64-byte aligned).
 struct DecodeScratch {
-  float* qs;            // [group][D] queries scaled by 1/sqrt(D)
+  float* qs;            // [group][D] queries scaled by log2(e)/sqrt(D) (SoftmaxExp2Scale)
   float* acc;           // [group][D] unnormalised output
-  float* m;             // [group] running max of the scores
-  float* l;             // [group] sum of exp(score - max), from lsum at the end
-  float* lsum;          // [group][lanes of DF]: its running sum, a DK vector per head
-  float* scores;        // [kDecodeGroupBlock][tile_rows] scores, then weights, of one head block
+  float* m;             // [group] reference max of the scores (lags by kSoftmaxSlack at most)
+  float* lsum;          // [group][lanes of DF]: running sum of 2^(s - m), a DK vector per head
+  float* scores;        // [kDecodeGroupBlock][tile_rows] weights of one head block
   float* ktile;         // f32 copy of a K tile (scalar f16 path), laid out as the cache
   float* vtile;         // [tile_rows][D]
   size_t score_stride;  // tile_rows: floats from one head's scores to the next's
@@ -175,8 +174,7 @@ inline DecodeScratch CarveDecodeScratch(const AttnDecodeDims& dims, float* base)
   s.qs = base;
   s.acc = s.qs + RoundUp16(gd);
   s.m = s.acc + RoundUp16(gd);
-  s.l = s.m + RoundUp16(g);
-  s.lsum = s.l + RoundUp16(g);
+  s.lsum = s.m + RoundUp16(g);
   s.scores = s.lsum + RoundUp16(g * hn::Lanes(DF()));  // DecodeScratchFloats: the widest
   s.ktile = s.scores + RoundUp16(static_cast<size_t>(kDecodeGroupBlock) * rows);
   s.vtile = s.ktile + RoundUp16(tile);
@@ -414,10 +412,10 @@ HWY_INLINE void DecodeBlockScores(const float* HWY_RESTRICT qs, size_t dim,
 #undef RP_SC_TAIL_FMA
 #undef RP_SC_WEIGHTS
 
-// Weights of a tile of nt rows (whole key blocks but the last; its padding rows are scored
-// too, and weigh 0): p[g * ps + t] for kG heads, ps >= nt rounded up to a key block, with the
-// softmax state st. Rows of blocks that start below pf_rows prefetch the same rows of the next
-// K tile (pf_k).
+// Weights of a tile of nt rows (whole key blocks but the last; padding in a vector of rows
+// with keys weighs 2^-125, vectors of padding alone are skipped, unwritten): p[g * ps + t] for kG
+// heads, ps >= nt rounded up to a key block, with the softmax state st. Rows of blocks that start
+// below pf_rows prefetch the same rows of the next K tile (pf_k).
 template <class Kv, int kG>
 HWY_INLINE void DecodeScores(const float* HWY_RESTRICT qs, size_t dim,
                              const typename Kv::T* HWY_RESTRICT k, size_t nt, float* HWY_RESTRICT p,
@@ -639,7 +637,6 @@ void DecodeUnit(const AttnDecodeData& a, const DecodeScratch& s, int64_t b, int6
   }
   for (size_t g = 0; g < group; ++g) {
     s.m[g] = kNegInf;
-    s.l[g] = 0.0f;
     hn::StoreU(hn::Zero(d), d, s.lsum + g * hn::Lanes(d));
   }
   // Tiles start at whole key blocks (c0 is one), so a tile's K is at the same element offset
@@ -674,14 +671,14 @@ void DecodeUnit(const AttnDecodeData& a, const DecodeScratch& s, int64_t b, int6
   float* out = a.out + (b * dims.heads + h0) * dims.head_dim;
   for (size_t g = 0; g < group; ++g) {
     const VF lv = hn::LoadU(d, s.lsum + g * hn::Lanes(d));
-    s.l[g] += hn::GetLane(hn::SumOfLanes(d, lv));
+    const float l = hn::GetLane(hn::SumOfLanes(d, lv));
     if (partial != nullptr) {
       float* p = partial + g * (dim + 2);
       p[0] = s.m[g];
-      p[1] = s.l[g];
+      p[1] = l;
       for (size_t i = 0; i < dim; ++i) p[2 + i] = s.acc[g * dim + i];
     } else {
-      const float inv = 1.0f / s.l[g];
+      const float inv = 1.0f / l;
       for (size_t i = 0; i < dim; ++i) out[g * dim + i] = s.acc[g * dim + i] * inv;
     }
   }

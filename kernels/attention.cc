@@ -226,7 +226,7 @@ size_t DecodeScratchFloats(const AttnDecodeDims& dims) {
   const size_t g = static_cast<size_t>(dims.group());
   const size_t rows = static_cast<size_t>(DecodeTileRows(dims));
   // The softmax's vector sums: one vector per head, of the widest target here.
-  return 2 * RoundUp16(gd) + 2 * RoundUp16(g) + RoundUp16(g * static_cast<size_t>(MaxLanes())) +
+  return 2 * RoundUp16(gd) + RoundUp16(g) + RoundUp16(g * static_cast<size_t>(MaxLanes())) +
          RoundUp16(static_cast<size_t>(kDecodeGroupBlock) * rows) +
          2 * RoundUp16(rows * static_cast<size_t>(dims.head_dim));
 }
@@ -398,7 +398,8 @@ WorkModel AttnDecodeModel(const AttnDecodeDims& dims, const ModelContext& ctx) {
       Fmt("L1: K loaded %.0f times (once per block of 4 query heads), V %.0f times (once per "
           "PV pass of up to %.0f heads)",
           passes, v_passes, static_cast<double>(pv_heads)) +
-          Fmt(" + q per key-block vector (%.4g B) + scores and weights (%.4g B)", q_l1, score_l1) +
+          Fmt(" + q per key-block vector (%.4g B) + weights and running sums (%.4g B)", q_l1,
+              score_l1) +
           Fmt(" + accumulators (%.4g B) + q, out, split partials (%.4g B)", acc_l1, edge_l1),
       Fmt("K and V re-read by later head blocks and PV passes: %.4g B (a K and a V tile take "
           "%.4g B), from ",

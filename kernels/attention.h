@@ -65,9 +65,9 @@ inline int64_t DecodeKeyIndex(const AttnDecodeDims& dims, int64_t b, int64_t kvh
 // Bytes of K (and of V) per tile: kDecodeTileBytes, or kDecodeHeavyTileBytes where
 // DecodeComputeHeavy, in whole key blocks (at least one, kDecodeMinTileRows rows; more where
 // one key block is larger: 16 rows of over 1 KiB, head_dim 512 f32 or 1024 f16). Heavy decode
-// spends its time in the multiply-adds, and longer tiles spread the per-tile work (softmax
-// reductions, accumulator loads and stores per head block) over more rows; it also prefetches
-// the next tile, without which the hardware prefetchers fell behind on longer tiles. Zen 4
+// spends its time in the multiply-adds, and longer tiles spread the per-tile work (accumulator
+// loads and stores per head block) over more rows; it also prefetches the next tile, without
+// which the hardware prefetchers fell behind on longer tiles. Zen 4
 // guest, GQA 32/8 f16 head_dim 128 (4 flops per byte), one thread, interleaved best of 3-4,
 // GB/s of K+V: in L3, 4 / 8 / 16 KiB tiles 23.6 / 24.9 / 25.7; from DRAM (134 MB), 16 KiB
 // tiles 24.9 with the prefetch, 13.4 without, 15.5 and 17.5 prefetching K or V alone; the
