@@ -132,11 +132,21 @@ std::vector<std::string> AdviseKernel(const KernelResult& r, const Machine& m, i
     const int level = LevelFromName(r.bound);
     const double level_bytes = level >= 0 ? r.bytes[static_cast<size_t>(level)] : 0;
     if (level >= 1 && r.compulsory_bytes > 0 && level_bytes <= 1.05 * r.compulsory_bytes) {
-      // Nothing is re-read: the data lives at this level between runs and crosses it once.
+      // Nothing is re-read: the data lives between runs in the outermost level that most of it
+      // crosses (this one, or an outer one whose bandwidth is no lower) and passes this one once.
+      int home = level;
+      while (home + 1 < static_cast<int>(r.bytes.size()) &&
+             r.bytes[static_cast<size_t>(home + 1)] > 0.5 * r.compulsory_bytes) {
+        ++home;
+      }
+      const std::string where =
+          home == level
+              ? fmt::format("stays in {} between runs and crosses it", r.bound)
+              : fmt::format("stays in {} between runs and crosses {}", LevelName(home), r.bound);
       out.push_back(fmt::format(
-          "its data ({}) stays in {} between runs and crosses it once per run: {} bandwidth "
-          "({} GB/s) is the roof; only fewer bytes (a narrower format) would move it",
-          FormatBytes(r.compulsory_bytes), r.bound, r.bound,
+          "its data ({}) {} once per run: {} bandwidth ({} GB/s) is the roof; only fewer bytes "
+          "(a narrower format) would move it",
+          FormatBytes(r.compulsory_bytes), where, r.bound,
           FormatRate(c.gbps[static_cast<size_t>(level)])));
     } else if (level >= 1) {
       const CacheLevel* above = FindCache(m.caches, level);  // level index l -> cache l (L1 for L2)

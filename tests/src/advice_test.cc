@@ -140,6 +140,24 @@ TEST(Advice, CacheResidentDataReadOnceNeedsFewerBytesNotBlocking) {
   EXPECT_FALSE(Has(a, "tiles that stay in L1"));
 }
 
+TEST(Advice, CacheResidentDataNamesWhereItLivesBesideWhatBindsIt) {
+  // 24 MiB of weights live in L3 between runs; L2's roof binds (a probe that measured L3 as
+  // fast as L2), so the data crosses L2 once but does not stay there.
+  Machine m = OneThreadMachine();
+  for (auto& b : m.bandwidth) {
+    if (b.level == "L3") b.gbps = 201.0 * b.threads;
+  }
+  const double w = 24.0 * 1024 * 1024;
+  auto r = Classified(m, "gemv_f32", {{"m", 1}, {"n", 4096}, {"k", 1536}}, w / 4, {w, w, w, 0},
+                      w / 100e9);
+  r.compulsory_bytes = w;
+  ASSERT_EQ(r.bound, "L2");
+  const auto a = AdviseKernel(r, m, 1);
+  EXPECT_TRUE(Has(a, "its data (24 MiB) stays in L3 between runs and crosses L2 once per run"))
+      << a.front();
+  EXPECT_FALSE(Has(a, "stays in L2"));
+}
+
 TEST(Advice, ShortMultiThreadedRunsNameTheFixedCost) {
   const Machine m = OneThreadMachine();
   const double w = 4.0 * 512 * 256;
