@@ -139,14 +139,10 @@ std::vector<std::string> AdviseKernel(const KernelResult& r, const Machine& m, i
              r.bytes[static_cast<size_t>(home + 1)] > 0.5 * r.compulsory_bytes) {
         ++home;
       }
-      const std::string where =
-          home == level
-              ? fmt::format("stays in {} between runs and crosses it", r.bound)
-              : fmt::format("stays in {} between runs and crosses {}", LevelName(home), r.bound);
       out.push_back(fmt::format(
-          "its data ({}) {} once per run: {} bandwidth ({} GB/s) is the roof; only fewer bytes "
-          "(a narrower format) would move it",
-          FormatBytes(r.compulsory_bytes), where, r.bound,
+          "its data ({}) stays in {} between runs and crosses {} once per run: {} bandwidth "
+          "({} GB/s) is the roof; only fewer bytes (a narrower format) would move it",
+          FormatBytes(r.compulsory_bytes), LevelName(home), home == level ? "it" : r.bound, r.bound,
           FormatRate(c.gbps[static_cast<size_t>(level)])));
     } else if (level >= 1) {
       const CacheLevel* above = FindCache(m.caches, level);  // level index l -> cache l (L1 for L2)
